@@ -1,0 +1,3 @@
+from dynafold.cli import main
+
+main()

@@ -1,0 +1,13 @@
+"""`dynafold train`."""
+
+from __future__ import annotations
+
+import click
+
+from dynafold.errors import DynafoldError
+
+
+@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+def train() -> None:
+    """Not yet available."""
+    raise DynafoldError("'dynafold train' is not yet available in this version")

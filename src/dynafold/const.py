@@ -1,0 +1,102 @@
+"""Constants of the method (DESIGN.md). Values marked B2 are Boltz-2's defaults."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from dynafold.errors import DynafoldInputError
+
+# --- methods (B2 ids) -------------------------------------------------------
+METHOD_IDS: dict[str, int] = {"md": 0, "xray": 1, "em": 2, "nmr": 3, "other": 4, "afdb": 5}
+METHOD_ALIASES: dict[str, str] = {
+    "x-ray": "xray", "x-ray diffraction": "xray", "xray diffraction": "xray",
+    "electron microscopy": "em", "cryo-em": "em", "solution nmr": "nmr",
+    "molecular dynamics": "md",
+}
+NUM_METHODS = len(METHOD_IDS)
+DEFAULT_METHOD = "xray"
+
+# --- distogram (B2): 64 classes over 2-22 A ---------------------------------
+DISTOGRAM_NUM_BINS = 64
+DISTOGRAM_MIN_A = 2.0
+DISTOGRAM_MAX_A = 22.0
+DISTOGRAM_BOUNDARIES_A = np.linspace(DISTOGRAM_MIN_A, DISTOGRAM_MAX_A, DISTOGRAM_NUM_BINS - 1)
+
+# --- B-factor head (B2): 64 bins over 0-100 A^2 ------------------------------
+BFACTOR_NUM_BINS = 64
+BFACTOR_MAX_A2 = 100.0
+BFACTOR_BOUNDARIES_A2 = np.linspace(0.0, BFACTOR_MAX_A2, BFACTOR_NUM_BINS - 1)
+BFACTOR_MIN_VALID_A2 = 1e-5
+
+# Debye-Waller: B = DEBYE_WALLER_FACTOR * RMSF^2, RMSF the 3-D root-mean-square
+# displacement. The text's value is 8 pi^2 / 3; released Boltz-2 code uses 8 pi^2.
+DEBYE_WALLER_FACTOR = 8.0 * math.pi**2 / 3.0
+
+# --- diffusion (EDM, AlphaFold3 / Boltz-2 Table 7) ---------------------------
+SIGMA_DATA = 16.0
+
+# --- lDDT -------------------------------------------------------------------
+LDDT_INCLUSION_RADIUS_A = 15.0
+LDDT_THRESHOLDS_A = (0.5, 1.0, 2.0, 4.0)
+
+# --- chemistry --------------------------------------------------------------
+AMINO_ACIDS_3TO1: dict[str, str] = {
+    "ALA": "A", "ARG": "R", "ASN": "N", "ASP": "D", "CYS": "C", "GLN": "Q", "GLU": "E",
+    "GLY": "G", "HIS": "H", "ILE": "I", "LEU": "L", "LYS": "K", "MET": "M", "PHE": "F",
+    "PRO": "P", "SER": "S", "THR": "T", "TRP": "W", "TYR": "Y", "VAL": "V",
+}
+# force-field and modified residue names mapped to their parent amino acid
+RESIDUE_ALIASES: dict[str, str] = {
+    "HID": "HIS", "HIE": "HIS", "HIP": "HIS", "HSD": "HIS", "HSE": "HIS", "HSP": "HIS",
+    "HISA": "HIS", "HISB": "HIS", "HISH": "HIS", "CYX": "CYS", "CYM": "CYS", "CYS2": "CYS",
+    "ASH": "ASP", "GLH": "GLU", "LYN": "LYS", "MSE": "MET", "SEP": "SER", "TPO": "THR",
+    "PTR": "TYR", "NLE": "LEU",
+}
+RESIDUE_TYPES: tuple[str, ...] = tuple(AMINO_ACIDS_3TO1) + ("UNK",)
+NUM_RESIDUE_TYPES = len(RESIDUE_TYPES)
+WATER_NAMES = frozenset({"HOH", "WAT", "SOL", "TIP3", "TIP3P", "TIP4", "SPC", "DOD", "H2O"})
+ION_NAMES = frozenset({
+    "NA", "CL", "K", "MG", "CA", "ZN", "MN", "FE", "CU", "CO", "NI", "CD", "IOD", "BR",
+    "SOD", "CLA", "POT", "CAL", "NA+", "CL-", "LI", "CS", "RB",
+})
+BACKBONE_ATOMS = ("N", "CA", "C", "O")
+
+# Heavy atoms of each standard residue (PDB names), in a fixed order.
+RESIDUE_HEAVY_ATOMS: dict[str, tuple[str, ...]] = {
+    "ALA": ("N", "CA", "C", "O", "CB"),
+    "ARG": ("N", "CA", "C", "O", "CB", "CG", "CD", "NE", "CZ", "NH1", "NH2"),
+    "ASN": ("N", "CA", "C", "O", "CB", "CG", "OD1", "ND2"),
+    "ASP": ("N", "CA", "C", "O", "CB", "CG", "OD1", "OD2"),
+    "CYS": ("N", "CA", "C", "O", "CB", "SG"),
+    "GLN": ("N", "CA", "C", "O", "CB", "CG", "CD", "OE1", "NE2"),
+    "GLU": ("N", "CA", "C", "O", "CB", "CG", "CD", "OE1", "OE2"),
+    "GLY": ("N", "CA", "C", "O"),
+    "HIS": ("N", "CA", "C", "O", "CB", "CG", "ND1", "CD2", "CE1", "NE2"),
+    "ILE": ("N", "CA", "C", "O", "CB", "CG1", "CG2", "CD1"),
+    "LEU": ("N", "CA", "C", "O", "CB", "CG", "CD1", "CD2"),
+    "LYS": ("N", "CA", "C", "O", "CB", "CG", "CD", "CE", "NZ"),
+    "MET": ("N", "CA", "C", "O", "CB", "CG", "SD", "CE"),
+    "PHE": ("N", "CA", "C", "O", "CB", "CG", "CD1", "CD2", "CE1", "CE2", "CZ"),
+    "PRO": ("N", "CA", "C", "O", "CB", "CG", "CD"),
+    "SER": ("N", "CA", "C", "O", "CB", "OG"),
+    "THR": ("N", "CA", "C", "O", "CB", "OG1", "CG2"),
+    "TRP": ("N", "CA", "C", "O", "CB", "CG", "CD1", "CD2", "NE1", "CE2", "CE3", "CZ2", "CZ3", "CH2"),
+    "TYR": ("N", "CA", "C", "O", "CB", "CG", "CD1", "CD2", "CE1", "CE2", "CZ", "OH"),
+    "VAL": ("N", "CA", "C", "O", "CB", "CG1", "CG2"),
+}
+
+
+def canonical_method(method: str) -> str:
+    """Return the canonical method label ('md', 'xray', ...); unknown labels raise."""
+    key = method.strip().lower()
+    key = METHOD_ALIASES.get(key, key)
+    if key not in METHOD_IDS:
+        raise DynafoldInputError(f"unknown method {method!r}; valid: {', '.join(METHOD_IDS)}")
+    return key
+
+
+def canonical_residue(res_name: str) -> str:
+    """Map a residue name to its standard amino acid name (or itself)."""
+    return RESIDUE_ALIASES.get(res_name, res_name)

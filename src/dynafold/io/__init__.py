@@ -1,0 +1,97 @@
+"""Readers and writers. ``load`` picks a reader by extension and content."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dynafold.ensemble import Ensemble
+from dynafold.errors import DynafoldInputError, UnknownFormatError
+from dynafold.io.structure import read_structure, write_structure
+from dynafold.io.validate import cut_at_first_bad_frame
+
+STRUCTURE_SUFFIXES = (".pdb", ".ent", ".cif", ".mmcif", ".pdb.gz", ".cif.gz", ".ent.gz")
+TRAJECTORY_SUFFIXES = (".xtc", ".dcd", ".trr")
+
+__all__ = ["load", "save", "read_structure", "write_structure", "strip"]
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    for suf in STRUCTURE_SUFFIXES + TRAJECTORY_SUFFIXES + (".h5", ".hdf5", ".zip"):
+        if name.endswith(suf):
+            return suf
+    return path.suffix.lower()
+
+
+def strip(ensemble: Ensemble, hydrogens: bool = True, waters: bool = True,
+          ions: bool = True, ligands: bool = False) -> Ensemble:
+    """Remove hydrogens, waters, ions (and optionally ligands)."""
+    topo = ensemble.topology
+    drop = topo.is_hydrogen() & hydrogens
+    if waters:
+        drop |= topo.is_water()
+    if ions:
+        drop |= topo.is_ion()
+    if ligands:
+        drop |= topo.is_ligand()
+    return ensemble.select_atoms(~drop) if drop.any() else ensemble
+
+
+def load(path: str | os.PathLike, topology: str | os.PathLike | None = None, *,
+         method: str | None = None, start: int | None = None, stop: int | None = None,
+         stride: int | None = None, keep_hydrogens: bool = False, keep_waters: bool = False,
+         keep_ligands: bool = True, **layout_options) -> Ensemble:
+    """Load any supported ensemble file.
+
+    Structures (PDB/mmCIF, one conformer per model), trajectories (XTC/DCD/TRR
+    with ``topology``), an mdCATH HDF5 file, an ATLAS folder or zip. Frames are
+    sliced with start/stop/stride, validated (cut at the first invalid frame),
+    and waters, ions and hydrogens are stripped unless asked to keep them.
+    ``layout_options`` go to the mdCATH/ATLAS readers (temperature, replica).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DynafoldInputError("file not found", path)
+    suffix = _suffix(path)
+    if path.is_dir() or suffix == ".zip":
+        from dynafold.io.atlas import read_atlas
+
+        ens = read_atlas(path, start=start, stop=stop, stride=stride, **layout_options)
+    elif suffix in (".h5", ".hdf5"):
+        from dynafold.io.mdcath import read_mdcath
+
+        ens = read_mdcath(path, start=start, stop=stop, stride=stride, **layout_options)
+    elif suffix in TRAJECTORY_SUFFIXES:
+        if topology is None:
+            raise DynafoldInputError("a trajectory needs a topology file (PDB or GRO)", path)
+        from dynafold.io.trajectory import read_trajectory
+
+        ens = read_trajectory(path, topology, start=start, stop=stop, stride=stride)
+    elif suffix in STRUCTURE_SUFFIXES:
+        ens = read_structure(path)
+        if any(v is not None for v in (start, stop, stride)):
+            ens = ens.select_frames(slice(start, stop, stride))
+    else:
+        raise UnknownFormatError(
+            f"unknown format {suffix or '(no extension)'!r}; expected one of "
+            f"{', '.join(STRUCTURE_SUFFIXES[:4] + TRAJECTORY_SUFFIXES)}, .h5, .zip or a folder", path)
+    if method is not None:
+        ens.method = method
+        ens.__post_init__()
+    ens = cut_at_first_bad_frame(ens, str(path))
+    return strip(ens, hydrogens=not keep_hydrogens, waters=not keep_waters,
+                 ions=not keep_waters, ligands=not keep_ligands)
+
+
+def save(ensemble: Ensemble, path: str | os.PathLike, topology_path: str | os.PathLike | None = None) -> Path:
+    """Write an ensemble: ``.pdb``/``.cif`` multi-model, or ``.xtc``/``.dcd`` plus a PDB topology."""
+    path = Path(path)
+    suffix = _suffix(path)
+    if suffix in (".pdb", ".cif", ".mmcif"):
+        return write_structure(ensemble, path)
+    if suffix in TRAJECTORY_SUFFIXES:
+        from dynafold.io.trajectory import write_trajectory
+
+        return write_trajectory(ensemble, path, topology_path)
+    raise UnknownFormatError(f"cannot write format {suffix!r}", path)

@@ -1,0 +1,156 @@
+"""PDB and mmCIF structures (single and multi-model) read and written with gemmi."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import gemmi
+import numpy as np
+
+from dynafold.const import AMINO_ACIDS_3TO1, canonical_residue
+from dynafold.ensemble import Ensemble, Topology
+from dynafold.errors import EmptyEnsembleError, TruncatedFileError
+from dynafold.io.atomic import atomic_path
+
+AtomKey = tuple[str, int, str, str, str]  # chain, res_id, icode, res_name, atom_name
+
+
+def _read_gemmi(path: Path) -> gemmi.Structure:
+    try:
+        st = gemmi.read_structure(str(path))
+    except (RuntimeError, ValueError) as err:
+        raise TruncatedFileError(f"cannot parse structure: {err}", path) from err
+    st.remove_alternative_conformations()
+    st.remove_empty_chains()
+    return st
+
+
+def _model_atoms(model: gemmi.Model) -> dict[AtomKey, tuple[gemmi.Atom, bool]]:
+    atoms: dict[AtomKey, tuple[gemmi.Atom, bool]] = {}
+    for chain in model:
+        for res in chain:
+            is_het = res.het_flag == "H" and canonical_residue(res.name) not in AMINO_ACIDS_3TO1
+            for atom in res:
+                key = (chain.name, res.seqid.num, res.seqid.icode.strip(), res.name, atom.name)
+                atoms.setdefault(key, (atom, is_het))
+    return atoms
+
+
+def read_structure(path: str | os.PathLike, method: str | None = None) -> Ensemble:
+    """Read a PDB or mmCIF file; every model becomes one conformer.
+
+    Models holding different atoms (some NMR entries) are reduced to the atoms
+    common to all models; the count dropped is recorded in ``Ensemble.notes``.
+    Alternate locations keep the first conformer. Hydrogens, waters and ions are
+    kept here; callers strip them (see :func:`dynafold.io.load`).
+    The method defaults to the file's experimental method (X-ray when unknown
+    and there is one model, NMR when there are several).
+    """
+    path = Path(path)
+    st = _read_gemmi(path)
+    if len(st) == 0:
+        raise EmptyEnsembleError("no models in file", path)
+    per_model = [_model_atoms(model) for model in st]
+    keys = list(per_model[0])
+    notes: list[str] = []
+    if len(per_model) > 1:
+        common = set(keys)
+        for atoms in per_model[1:]:
+            common &= atoms.keys()
+        if len(common) < max(len(a) for a in per_model):
+            n_drop = sum(len(a) - len(common) for a in per_model)
+            notes.append(f"kept the {len(common)} atoms common to all {len(per_model)} models; "
+                         f"dropped {n_drop} atom records not present in every model")
+        keys = [k for k in keys if k in common]
+    if not keys:
+        raise EmptyEnsembleError("no atoms in file", path)
+    first = per_model[0]
+    topology = Topology(
+        chain_ids=np.array([k[0] for k in keys]),
+        res_ids=np.array([k[1] for k in keys], dtype=np.int64),
+        ins_codes=np.array([k[2] for k in keys]),
+        res_names=np.array([k[3] for k in keys]),
+        atom_names=np.array([k[4] for k in keys]),
+        elements=np.array([first[k][0].element.name.upper() for k in keys]),
+        hetero=np.array([first[k][1] for k in keys], dtype=bool),
+    )
+    coords = np.empty((len(per_model), len(keys), 3), dtype=np.float32)
+    bfac = np.empty((len(per_model), len(keys)), dtype=np.float32)
+    for m, atoms in enumerate(per_model):
+        for i, k in enumerate(keys):
+            atom = atoms[k][0]
+            coords[m, i] = (atom.pos.x, atom.pos.y, atom.pos.z)
+            bfac[m, i] = atom.b_iso
+    return Ensemble(
+        topology=topology,
+        coords=coords,
+        method=method or _file_method(st, len(per_model)),
+        bfactors=bfac,
+        name=path.name.split(".")[0],
+        notes=notes,
+    )
+
+
+def _file_method(st: gemmi.Structure, n_models: int) -> str:
+    text = (st.info["_exptl.method"] if "_exptl.method" in st.info else "").upper()
+    if "NMR" in text:
+        return "nmr"
+    if "ELECTRON MICROSCOPY" in text or "CRYO" in text:
+        return "em"
+    if "X-RAY" in text or "DIFFRACTION" in text:
+        return "xray"
+    return "nmr" if n_models > 1 else "xray"
+
+
+def _element(name: str) -> gemmi.Element:
+    return gemmi.Element(name.capitalize() if name else "X")
+
+
+def to_gemmi(ensemble: Ensemble) -> gemmi.Structure:
+    """Build a gemmi Structure with one model per conformer (B-factors per model)."""
+    topo = ensemble.topology
+    st = gemmi.Structure()
+    st.name = ensemble.name
+    starts = topo.residue_starts()
+    ends = np.append(starts[1:], topo.n_atoms)
+    bfac = ensemble.bfactors if ensemble.bfactors is not None else np.zeros(ensemble.coords.shape[:2])
+    elements = [_element(e) for e in topo.elements]
+    for k in range(ensemble.n_conformers):
+        model = gemmi.Model(str(k + 1))
+        chain: gemmi.Chain | None = None
+        for s, e in zip(starts, ends):
+            if chain is None or chain.name != topo.chain_ids[s]:
+                if chain is not None:
+                    model.add_chain(chain)
+                chain = gemmi.Chain(str(topo.chain_ids[s]))
+            res = gemmi.Residue()
+            res.name = str(topo.res_names[s])
+            res.seqid = gemmi.SeqId(int(topo.res_ids[s]), (topo.ins_codes[s] or " ")[0])
+            res.het_flag = "H" if topo.hetero[s] else "A"
+            for i in range(s, e):
+                atom = gemmi.Atom()
+                atom.name = str(topo.atom_names[i])
+                atom.element = elements[i]
+                atom.pos = gemmi.Position(*map(float, ensemble.coords[k, i]))
+                atom.b_iso = float(bfac[k, i])
+                atom.occ = 1.0
+                res.add_atom(atom)
+            chain.add_residue(res)
+        if chain is not None:
+            model.add_chain(chain)
+        st.add_model(model)
+    st.setup_entities()
+    return st
+
+
+def write_structure(ensemble: Ensemble, path: str | os.PathLike) -> Path:
+    """Write a multi-model PDB (``.pdb``) or mmCIF (``.cif``/``.mmcif``) atomically."""
+    path = Path(path)
+    st = to_gemmi(ensemble)
+    with atomic_path(path) as tmp:
+        if path.suffix.lower() in (".cif", ".mmcif"):
+            st.make_mmcif_document().write_file(str(tmp))
+        else:
+            st.write_pdb(str(tmp), gemmi.PdbWriteOptions(minimal=False, numbered_ter=False))
+    return path

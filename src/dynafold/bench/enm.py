@@ -1,0 +1,179 @@
+"""Elastic network baselines: the anisotropic (ANM) and Gaussian (GNM) network models.
+
+Both models act on C-alpha atoms of one structure (the benchmark's input).
+
+* GNM: Kirchhoff matrix ``G[i, j] = -gamma`` for ``i != j`` closer than the
+  cutoff (7.3 A), ``G[i, i] = -sum_j G[i, j]``. Raw mean-square fluctuation of
+  residue i: ``pinv(G)[i, i]`` (one zero mode removed).
+* ANM: 3N x 3N Hessian with cutoff 15 A; the 3x3 super-element of a contact
+  is ``-gamma * d d^T / |d|^2``, the diagonal block minus the sum of its row.
+  Raw mean-square fluctuation: trace of the 3x3 diagonal block of ``pinv(H)``
+  (six zero modes removed).
+
+The raw values carry an unknown factor kT / gamma. A scale ``a`` (Angstrom per
+raw unit) is fitted by least squares on MD targets, ``rmsf_md ~ a * sqrt(raw)``
+(closed form ``a = sum(r sqrt(raw)) / sum(raw)``, see :func:`fit_scale`), and
+stored in ``enm_scales.json`` beside this module. :func:`fit_scales` remakes it
+from a target list.
+
+Ensembles are drawn so that their expected per-residue mean-square
+displacement equals ``a^2 * raw``: ANM draws Gaussian amplitudes of its normal
+modes, ``x = x0 + a * sum_k z_k v_k / sqrt(lambda_k)``; GNM draws each Cartesian
+axis independently from ``N(0, a^2 / 3 * pinv(G))`` (its fluctuations are
+isotropic by construction).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+from scipy.spatial.distance import cdist
+
+from dynafold.ensemble import Ensemble
+from dynafold.errors import DynafoldInputError
+
+ANM_CUTOFF_A = 15.0
+GNM_CUTOFF_A = 7.3
+SPRING_GAMMA = 1.0
+ZERO_MODE_TOL = 1e-6  # eigenvalues below this (relative to the largest) are zero modes
+SCALES_PATH = Path(__file__).with_name("enm_scales.json")
+MODELS = ("anm", "gnm")
+
+
+def gnm_kirchhoff(ca_A: np.ndarray, cutoff_A: float = GNM_CUTOFF_A,
+                  gamma: float = SPRING_GAMMA) -> np.ndarray:
+    """Kirchhoff (connectivity) matrix, shape (N, N) float64, of C-alpha coords (N, 3) Angstrom."""
+    dist = cdist(ca_A.astype(np.float64), ca_A.astype(np.float64))
+    kirchhoff = -gamma * ((dist < cutoff_A) & ~np.eye(len(ca_A), dtype=bool))
+    kirchhoff[np.diag_indices_from(kirchhoff)] = -kirchhoff.sum(axis=1)
+    return kirchhoff
+
+
+def anm_hessian(ca_A: np.ndarray, cutoff_A: float = ANM_CUTOFF_A,
+                gamma: float = SPRING_GAMMA) -> np.ndarray:
+    """ANM Hessian, shape (3N, 3N) float64, of C-alpha coords (N, 3) Angstrom."""
+    x = ca_A.astype(np.float64)
+    n = len(x)
+    diff = x[None, :, :] - x[:, None, :]  # (N, N, 3): x_j - x_i
+    d2 = (diff**2).sum(-1)
+    contact = (d2 < cutoff_A**2) & ~np.eye(n, dtype=bool)
+    blocks = np.zeros((n, n, 3, 3))
+    blocks[contact] = -gamma * np.einsum("pa,pb->pab", diff[contact], diff[contact]) / d2[contact][:, None, None]
+    blocks[np.arange(n), np.arange(n)] = -blocks.sum(axis=1)
+    return blocks.transpose(0, 2, 1, 3).reshape(3 * n, 3 * n)
+
+
+def nonzero_modes(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvalues (M,) and eigenvectors (D, M) of a symmetric matrix, zero modes removed."""
+    values, vectors = np.linalg.eigh(matrix)
+    keep = values > ZERO_MODE_TOL * values.max()
+    return values[keep], vectors[:, keep]
+
+
+def raw_msf(ca_A: np.ndarray, model: str) -> np.ndarray:
+    """Raw mean-square fluctuation per residue (N,), in units of kT / gamma.
+
+    GNM: ``pinv(G)[i, i]``; ANM: trace of the i-th 3x3 diagonal block of ``pinv(H)``.
+    """
+    model = _check_model(model)
+    if model == "gnm":
+        values, vectors = nonzero_modes(gnm_kirchhoff(ca_A))
+        return (vectors**2 / values).sum(axis=1)
+    values, vectors = nonzero_modes(anm_hessian(ca_A))
+    return (vectors**2 / values).sum(axis=1).reshape(-1, 3).sum(axis=1)
+
+
+def enm_rmsf(ca_A: np.ndarray, model: str, scale: float | None = None) -> np.ndarray:
+    """Predicted per-residue RMSF (N,) in Angstrom: ``scale * sqrt(raw_msf)``.
+
+    ``scale`` defaults to the fitted value of :func:`load_scales`.
+    """
+    scale = load_scales()[_check_model(model)] if scale is None else scale
+    return scale * np.sqrt(raw_msf(ca_A, model))
+
+
+def sample_enm(ensemble: Ensemble, model: str, n_samples: int, seed: int | np.random.Generator,
+               scale: float | None = None) -> Ensemble:
+    """Draw ``n_samples`` C-alpha conformers around the first conformer of ``ensemble``.
+
+    Returns an Ensemble of C-alpha atoms only, shape (n_samples, N_ca, 3) Angstrom;
+    its expected per-residue mean-square displacement is ``enm_rmsf(...)**2``.
+    """
+    model = _check_model(model)
+    if n_samples < 1:
+        raise DynafoldInputError(f"{model}: need at least one sample, got {n_samples}")
+    scale = load_scales()[model] if scale is None else scale
+    ca = ensemble.ca()
+    x0 = ca.coords[0].astype(np.float64)
+    n = len(x0)
+    rng = np.random.default_rng(seed)
+    if model == "anm":
+        values, vectors = nonzero_modes(anm_hessian(x0))
+        z = rng.standard_normal((n_samples, len(values)))
+        disp = (z / np.sqrt(values)) @ vectors.T
+        coords = x0 + scale * disp.reshape(n_samples, n, 3)
+    else:
+        values, vectors = nonzero_modes(gnm_kirchhoff(x0))
+        z = rng.standard_normal((n_samples, len(values), 3))
+        disp = np.einsum("nm,sma->sna", vectors / np.sqrt(values), z)
+        coords = x0 + scale / np.sqrt(3.0) * disp
+    return Ensemble(topology=ca.topology, coords=coords.astype(np.float32), method="other",
+                    name=f"{ensemble.name}-{model}",
+                    notes=[f"{model.upper()} ensemble of {n_samples} conformers, scale {scale:.4g} A"])
+
+
+def fit_scale(raw_per_target: list[np.ndarray], rmsf_per_target: list[np.ndarray]) -> float:
+    """Least-squares scale ``a`` minimising ``sum (rmsf - a sqrt(raw))^2`` over all residues."""
+    raw = np.concatenate([np.asarray(r, dtype=np.float64) for r in raw_per_target])
+    rmsf = np.concatenate([np.asarray(r, dtype=np.float64) for r in rmsf_per_target])
+    if raw.shape != rmsf.shape or raw.size == 0:
+        raise DynafoldInputError("fit_scale: need matching, non-empty per-residue arrays")
+    return float((rmsf * np.sqrt(raw)).sum() / raw.sum())
+
+
+def fit_scales(targets_csv: str | os.PathLike, out: str | os.PathLike | None = SCALES_PATH) -> dict:
+    """Fit the ANM and GNM scales on the MD references of a target list.
+
+    For every target: C-alpha RMSF of the whole reference (superposed onto its
+    mean, :func:`dynafold.metrics.rmsf.rmsf`) against the raw fluctuations of
+    the input structure. Writes the JSON (scales plus provenance) to ``out``
+    unless it is None; returns the dict.
+    """
+    from dynafold.bench.targets import load_input, load_reference, read_targets
+    from dynafold.io.atomic import atomic_path
+    from dynafold.metrics.rmsf import rmsf
+
+    targets = read_targets(targets_csv)
+    raw: dict[str, list[np.ndarray]] = {m: [] for m in MODELS}
+    ref_rmsf: list[np.ndarray] = []
+    for target in targets:
+        ca_ref = load_reference(target).ca()
+        ca_in = load_input(target).ca().coords[0]
+        if len(ca_in) != ca_ref.n_atoms:
+            raise DynafoldInputError(f"{target.name}: input and reference C-alpha counts differ")
+        ref_rmsf.append(rmsf(ca_ref))
+        for m in MODELS:
+            raw[m].append(raw_msf(ca_in, m))
+    result = {m: fit_scale(raw[m], ref_rmsf) for m in MODELS}
+    result["fitted_on"] = [t.name for t in targets]
+    result["rule"] = ("least squares rmsf_md = a * sqrt(raw_msf) over all C-alpha of the listed "
+                      "MD references (RMSF about the mean after superposition)")
+    if out is not None:
+        with atomic_path(out) as tmp:
+            tmp.write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def load_scales(path: str | os.PathLike = SCALES_PATH) -> dict[str, float]:
+    """The fitted scales {'anm': a, 'gnm': a} in Angstrom per sqrt(raw unit)."""
+    data = json.loads(Path(path).read_text())
+    return {m: float(data[m]) for m in MODELS}
+
+
+def _check_model(model: str) -> str:
+    if model not in MODELS:
+        raise DynafoldInputError(f"unknown elastic network model {model!r}; valid: {', '.join(MODELS)}")
+    return model

@@ -1,0 +1,101 @@
+"""ANM/GNM against plain float64 loops and numpy.linalg.pinv on real structures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dynafold.bench import enm
+from dynafold.io import load
+
+
+@pytest.fixture(scope="module")
+def ca_1gya(shared_data):
+    return load(shared_data / "nmr" / "1gya.pdb").ca().coords[0].astype(np.float64)
+
+
+def _loop_kirchhoff(x, cutoff):
+    n = len(x)
+    g = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            if i != j and np.sqrt(((x[i] - x[j]) ** 2).sum()) < cutoff:
+                g[i, j] = -1.0
+                g[i, i] += 1.0
+    return g
+
+
+def _loop_hessian(x, cutoff):
+    n = len(x)
+    h = np.zeros((3 * n, 3 * n))
+    for i in range(n):
+        for j in range(n):
+            if i == j:
+                continue
+            d = x[j] - x[i]
+            r2 = float(d @ d)
+            if r2 >= cutoff**2:
+                continue
+            block = -np.outer(d, d) / r2
+            h[3 * i:3 * i + 3, 3 * j:3 * j + 3] = block
+            h[3 * i:3 * i + 3, 3 * i:3 * i + 3] -= block
+    return h
+
+
+def test_gnm_matches_pinv_of_loop_kirchhoff(ca_1gya):
+    g = _loop_kirchhoff(ca_1gya, 7.3)
+    np.testing.assert_array_equal(enm.gnm_kirchhoff(ca_1gya), g)
+    expected = np.diag(np.linalg.pinv(g, rcond=1e-8, hermitian=True))
+    np.testing.assert_allclose(enm.raw_msf(ca_1gya, "gnm"), expected, rtol=1e-8)
+    assert len(enm.nonzero_modes(g)[0]) == len(g) - 1
+
+
+def test_anm_matches_pinv_of_loop_hessian(ca_1gya):
+    x = ca_1gya[:60]
+    h = _loop_hessian(x, 15.0)
+    np.testing.assert_allclose(enm.anm_hessian(x), h, atol=1e-12)
+    inv = np.linalg.pinv(h, rcond=1e-8, hermitian=True)
+    expected = np.array([np.trace(inv[3 * i:3 * i + 3, 3 * i:3 * i + 3]) for i in range(len(x))])
+    np.testing.assert_allclose(enm.raw_msf(x, "anm"), expected, rtol=1e-7)
+    assert len(enm.nonzero_modes(h)[0]) == 3 * len(x) - 6  # six rigid-body modes
+
+
+def test_enm_fluctuations_track_md_rmsf(shared_data):
+    """The ENM profile correlates with the real MD C-alpha RMSF of AdK (fixture, no fitting)."""
+    pytest.importorskip("dynafold.io.trajectory")
+    ref = load(shared_data / "md" / "adk_oplsaa" / "adk_oplsaa.xtc",
+               shared_data / "md" / "adk_oplsaa" / "adk_oplsaa.gro")
+    md_rmsf = np.load(shared_data / "md" / "adk_oplsaa" / "adk_oplsaa_CA_rmsf.npy")
+    ca = ref.ca().coords[0]
+    for model in enm.MODELS:
+        r = np.corrcoef(np.sqrt(enm.raw_msf(ca, model)), md_rmsf)[0, 1]
+        assert r > 0.3, (model, r)
+
+
+@pytest.mark.parametrize("model", enm.MODELS)
+def test_sampled_ensemble_has_the_model_fluctuations(shared_data, model):
+    ens = load(shared_data / "nmr" / "1l2y.pdb").select_frames([0])
+    samples = enm.sample_enm(ens, model, n_samples=4000, seed=3, scale=0.7)
+    assert samples.coords.shape == (4000, 20, 3)
+    msd = ((samples.coords.astype(np.float64) - ens.ca().coords[0]) ** 2).sum(-1).mean(0)
+    expected = enm.enm_rmsf(ens.ca().coords[0], model, scale=0.7) ** 2
+    np.testing.assert_allclose(msd, expected, rtol=0.1)
+    again = enm.sample_enm(ens, model, n_samples=5, seed=3, scale=0.7)
+    np.testing.assert_array_equal(again.coords, samples.coords[:5])
+
+
+def test_fit_scale_closed_form_equals_lstsq():
+    rng = np.random.default_rng(0)
+    raw = [rng.uniform(0.1, 2, 30), rng.uniform(0.1, 2, 12)]
+    rmsf = [rng.uniform(0.3, 3, 30), rng.uniform(0.3, 3, 12)]
+    a = enm.fit_scale(raw, rmsf)
+    design = np.sqrt(np.concatenate(raw))[:, None]
+    expected = np.linalg.lstsq(design, np.concatenate(rmsf), rcond=None)[0][0]
+    assert a == pytest.approx(expected, rel=1e-12)
+
+
+def test_unknown_model_is_a_clear_error(ca_1gya):
+    from dynafold.errors import DynafoldInputError
+
+    with pytest.raises(DynafoldInputError, match="valid: anm, gnm"):
+        enm.raw_msf(ca_1gya, "foo")

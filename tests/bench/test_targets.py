@@ -1,0 +1,77 @@
+"""Target lists: writing, reading back, relative paths, the input structure, ATLAS/mdCATH folders."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+
+from dynafold.bench import targets as tg
+from dynafold.errors import DynafoldInputError
+from dynafold.io import load
+
+
+def test_make_targets_from_nmr_files(tmp_path, shared_data):
+    nmr = shared_data / "nmr"
+    out = tmp_path / "list" / "targets.csv"
+    tg.make_targets([("trp", nmr / "1l2y.pdb", None), ("neo", nmr / "nmr_neopetrosiamide.pdb", None)], out)
+    rows = list(csv.DictReader(out.open()))
+    assert [r["name"] for r in rows] == ["trp", "neo"]
+    assert rows[0]["input"] == "inputs/trp.pdb" and rows[0]["reference_topology"] == ""
+    assert not rows[0]["reference"].startswith("/")  # relative to the CSV
+    read = tg.read_targets(out)
+    assert read[0].reference == (nmr / "1l2y.pdb").resolve()
+    # the input is the first reference conformer, protein heavy atoms
+    first = load(nmr / "1l2y.pdb").select_frames([0]).protein()
+    inp = tg.load_input(read[0])
+    assert inp.n_conformers == 1 and inp.n_atoms == first.n_atoms
+    np.testing.assert_allclose(inp.coords, first.coords, atol=1e-3)
+    assert tg.load_reference(read[0]).n_conformers == 38
+
+
+def test_read_targets_errors(tmp_path):
+    bad = tmp_path / "t.csv"
+    bad.write_text("name,reference\nx,a.pdb\n")
+    with pytest.raises(DynafoldInputError, match="lacks column"):
+        tg.read_targets(bad)
+    bad.write_text("name,reference,reference_topology,input\nx,a,,b\nx,a,,b\n")
+    with pytest.raises(DynafoldInputError, match="duplicate target names: x"):
+        tg.read_targets(bad)
+    with pytest.raises(DynafoldInputError, match="not found"):
+        tg.read_targets(tmp_path / "missing.csv")
+
+
+def test_atlas_and_mdcath_folders_with_split(tmp_path, shared_data):
+    atlas = tmp_path / "atlas"
+    names = tg.split_names(shared_data / "splits" / "atlas_test.csv")
+    assert len(names) == 82
+    atlas.mkdir()
+    for name in names[:3]:
+        (atlas / f"{name}_protein.zip").write_bytes(b"")
+    (atlas / "1abc_A").mkdir()
+    (atlas / "1abc_A" / "1abc_A.pdb").write_text("")
+    found = tg.atlas_references(atlas)
+    assert [n for n, _, _ in found] == sorted(names[:3] + ["1abc_A"])
+    split = tmp_path / "split.csv"
+    split.write_text("name,seqres\n" + "".join(f"{n},X\n" for n in names[:2]))
+    assert [n for n, _, _ in tg.atlas_references(atlas, split)] == names[:2]
+    with pytest.raises(DynafoldInputError, match="79 ATLAS entries of the split are missing"):
+        tg.atlas_references(atlas, shared_data / "splits" / "atlas_test.csv")
+    md = tmp_path / "mdcath"
+    md.mkdir()
+    (md / "mdcath_dataset_2hbaA00.h5").write_bytes(b"")
+    assert tg.mdcath_references(md) == [("2hbaA00", md / "mdcath_dataset_2hbaA00.h5", None)]
+    with pytest.raises(DynafoldInputError, match="no mdCATH entries"):
+        tg.mdcath_references(tmp_path)
+
+
+def test_file_sha256_of_file_and_folder(tmp_path):
+    import hashlib
+
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a").write_bytes(b"hello")
+    assert tg.file_sha256(tmp_path / "d" / "a") == hashlib.sha256(b"hello").hexdigest()
+    before = tg.file_sha256(tmp_path / "d")
+    (tmp_path / "d" / "a").write_bytes(b"hellO")
+    assert tg.file_sha256(tmp_path / "d") != before

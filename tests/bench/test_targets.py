@@ -75,3 +75,22 @@ def test_file_sha256_of_file_and_folder(tmp_path):
     before = tg.file_sha256(tmp_path / "d")
     (tmp_path / "d" / "a").write_bytes(b"hellO")
     assert tg.file_sha256(tmp_path / "d") != before
+
+
+def test_targets_from_a_prepared_store(tmp_path, shared_data):
+    store_mod = pytest.importorskip("dynafold.data.store")
+    pytest.importorskip("dynafold.metrics.rmsf")
+    from dynafold.data.targets import residue_targets
+
+    store = tmp_path / "store"
+    for name in ("1l2y", "nmr_neopetrosiamide"):
+        ens = load(shared_data / "nmr" / f"{name}.pdb").protein()
+        store_mod.write_system(store, ens, residue_targets(ens), {"name": name, "source": "nmr"})
+    xray = load(shared_data / "xray" / "1aki.pdb").protein()
+    store_mod.write_system(store, xray, residue_targets(xray), {"name": "1aki", "source": "xray"})
+    made = tg.make_targets_from("store", store, tmp_path / "t.csv")
+    assert [t.name for t in made] == ["1l2y", "nmr_neopetrosiamide"]  # the X-ray system is no reference
+    ref = tg.load_reference(tg.read_targets(tmp_path / "t.csv")[0])
+    expected = load(shared_data / "nmr" / "1l2y.pdb").protein()
+    assert ref.n_conformers == 38
+    np.testing.assert_allclose(ref.coords, expected.coords, atol=1e-3)

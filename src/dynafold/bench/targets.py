@@ -175,16 +175,42 @@ def _select(found: dict[str, Path], split_csv: str | os.PathLike | None, folder:
     return [(name, path, None) for name, path in found.items()]
 
 
-SOURCES = ("atlas", "mdcath")
+def store_references(store: str | os.PathLike, out_csv: str | os.PathLike,
+                     split_csv: str | os.PathLike | None = None) -> list[tuple[str, Path, None]]:
+    """Systems of a prepared store (``dynafold prepare``) with at least two conformers.
+
+    Each is written as a multi-model PDB ``references/{name}.pdb`` beside
+    ``out_csv`` (single-conformer X-ray systems are not references).
+    """
+    from dynafold.data.store import read_meta, read_system, system_files
+    from dynafold.io import save
+
+    files = system_files(store)
+    keep = None if split_csv is None else set(split_names(split_csv))
+    refs = []
+    for path in files:
+        meta = read_meta(path)
+        if meta.get("n_conformers", 0) < 2 or (keep is not None and meta["name"] not in keep):
+            continue
+        ens = read_system(path).ensemble
+        refs.append((ens.name, save(ens, Path(out_csv).parent / "references" / f"{ens.name}.pdb"), None))
+    if not refs:
+        raise DynafoldInputError(f"no multi-conformer systems selected among {len(files)} store files", store)
+    return refs
+
+
+SOURCES = ("atlas", "mdcath", "store")
 
 
 def make_targets_from(kind: str, path: str | os.PathLike, out_csv: str | os.PathLike,
                       split_csv: str | os.PathLike | None = None) -> list[Target]:
-    """Make a target list from an ATLAS folder or an mdCATH folder (see :func:`make_targets`)."""
+    """Make a target list from an ATLAS folder, an mdCATH folder or a prepared store."""
     if kind == "atlas":
         refs = atlas_references(path, split_csv)
     elif kind == "mdcath":
         refs = mdcath_references(path, split_csv)
+    elif kind == "store":
+        refs = store_references(path, out_csv, split_csv)
     else:
         raise DynafoldInputError(f"unknown target source {kind!r}; valid: {', '.join(SOURCES)}")
     return make_targets(refs, out_csv)

@@ -21,6 +21,10 @@ def _read_gemmi(path: Path) -> gemmi.Structure:
         st = gemmi.read_structure(str(path))
     except (RuntimeError, ValueError) as err:
         raise TruncatedFileError(f"cannot parse structure: {err}", path) from err
+    return _tidy(st)
+
+
+def _tidy(st: gemmi.Structure) -> gemmi.Structure:
     st.remove_alternative_conformations()
     st.remove_empty_chains()
     return st
@@ -40,6 +44,27 @@ def _model_atoms(model: gemmi.Model) -> dict[AtomKey, tuple[gemmi.Atom, bool]]:
 def read_structure(path: str | os.PathLike, method: str | None = None) -> Ensemble:
     """Read a PDB or mmCIF file; every model becomes one conformer.
 
+    See :func:`structure_to_ensemble` for how models are joined.
+    """
+    path = Path(path)
+    return structure_to_ensemble(_read_gemmi(path), path, method)
+
+
+def read_pdb_text(text: str, name: str, method: str | None = None) -> Ensemble:
+    """Read PDB-format text (for example a topology stored inside an HDF5 file).
+
+    ``name`` labels the ensemble and the errors.
+    """
+    try:
+        st = gemmi.read_pdb_string(text)
+    except (RuntimeError, ValueError) as err:
+        raise TruncatedFileError(f"cannot parse PDB text: {err}", name) from err
+    return structure_to_ensemble(_tidy(st), Path(name), method)
+
+
+def structure_to_ensemble(st: gemmi.Structure, path: Path, method: str | None = None) -> Ensemble:
+    """Turn a gemmi Structure into an Ensemble; every model becomes one conformer.
+
     Models holding different atoms (some NMR entries) are reduced to the atoms
     common to all models; the count dropped is recorded in ``Ensemble.notes``.
     Alternate locations keep the first conformer. Hydrogens, waters and ions are
@@ -47,8 +72,6 @@ def read_structure(path: str | os.PathLike, method: str | None = None) -> Ensemb
     The method defaults to the file's experimental method (X-ray when unknown
     and there is one model, NMR when there are several).
     """
-    path = Path(path)
-    st = _read_gemmi(path)
     if len(st) == 0:
         raise EmptyEnsembleError("no models in file", path)
     per_model = [_model_atoms(model) for model in st]

@@ -1,0 +1,134 @@
+"""mdCATH HDF5 files: one domain, several temperatures and replicas.
+
+Layout: ``f[domain]["pdbProteinAtoms"]`` holds the PDB text of the topology and
+``f[domain][temperature][replica]["coords"]`` the frames, (frames, atoms, 3)
+in Angstrom, one frame per nanosecond.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from dynafold.ensemble import Ensemble
+from dynafold.errors import (
+    DynafoldInputError,
+    EmptyEnsembleError,
+    TopologyMismatchError,
+    TruncatedFileError,
+)
+from dynafold.io.atomic import atomic_path
+from dynafold.io.structure import read_pdb_text, to_gemmi
+
+MDCATH_FRAME_PS = 1000.0  # mdCATH saves one frame per nanosecond
+TOPOLOGY_KEY = "pdbProteinAtoms"
+COORDS_KEY = "coords"
+
+
+def _open(path: Path):
+    import h5py
+
+    try:
+        return h5py.File(path, "r")
+    except OSError as err:
+        raise TruncatedFileError(f"cannot open HDF5 file: {err}", path) from err
+
+
+def _child(group, key: str, what: str, path: Path):
+    if key not in group:
+        have = ", ".join(sorted(k for k in group.keys() if k != TOPOLOGY_KEY)) or "none"
+        raise DynafoldInputError(f"no {what} {key!r} in {group.name}; available: {have}", path)
+    return group[key]
+
+
+def read_mdcath(path: str | os.PathLike, domain: str | None = None, temperature: str | int = "320",
+                replica: str | int = "0", start: int | None = None, stop: int | None = None,
+                stride: int | None = None) -> Ensemble:
+    """Read one temperature/replica run of an mdCATH domain file.
+
+    ``domain`` defaults to the file's only top-level group. Only frames
+    ``[start:stop:stride]`` are read from disk. Returns an Ensemble with method
+    'md', coords (K, N, 3) in Angstrom, all atoms of the stored topology
+    (hydrogens included) and ``times_ps`` at 1 ns per frame. Corrupt frames at
+    the end of a run are not removed here; :func:`dynafold.io.load` cuts them.
+    """
+    path = Path(path)
+    if stride is not None and stride < 1:
+        raise DynafoldInputError(f"stride must be a positive integer, got {stride}", path)
+    with _open(path) as f:
+        if domain is None:
+            domains = list(f.keys())
+            if len(domains) != 1:
+                raise DynafoldInputError(f"{len(domains)} domains in file "
+                                         f"({', '.join(domains) or 'none'}); choose one", path)
+            domain = domains[0]
+        group = _child(f, domain, "domain", path)
+        if TOPOLOGY_KEY not in group:
+            raise DynafoldInputError(f"no {TOPOLOGY_KEY!r} topology in domain {domain!r}", path)
+        text = group[TOPOLOGY_KEY][()]
+        text = text.decode() if isinstance(text, bytes) else str(text)
+        run = _child(_child(group, str(temperature), "temperature", path),
+                     str(replica), "replica", path)
+        coords_ds = _child(run, COORDS_KEY, "dataset", path)
+        if coords_ds.ndim != 3 or coords_ds.shape[2] != 3:
+            raise TruncatedFileError(f"coords of {run.name} have shape {coords_ds.shape}, "
+                                     "expected (frames, atoms, 3)", path)
+        frames = range(coords_ds.shape[0])[slice(start, stop, stride)]
+        if len(frames) == 0:
+            raise EmptyEnsembleError(f"no frames in {run.name} (it holds {coords_ds.shape[0]}; "
+                                     f"requested start={start}, stop={stop}, stride={stride})", path)
+        coords = coords_ds[frames.start:frames.stop:frames.step]
+    topology = read_pdb_text(text, f"{path}:{domain}/{TOPOLOGY_KEY}").topology
+    if coords.shape[1] != topology.n_atoms:
+        raise TopologyMismatchError(f"{run.name}/coords has {coords.shape[1]} atoms, the "
+                                    f"{TOPOLOGY_KEY} topology has {topology.n_atoms}", path)
+    return Ensemble(topology=topology, coords=coords, method="md",
+                    name=f"{domain}_{temperature}_{replica}",
+                    times_ps=np.asarray(frames, dtype=np.float64) * MDCATH_FRAME_PS)
+
+
+def write_mdcath(ensemble: Ensemble, path: str | os.PathLike, domain: str | None = None,
+                 temperature: str | int = "320", replica: str | int = "0") -> Path:
+    """Write an ensemble as one run of an mdCATH-layout HDF5 file.
+
+    A new file is written atomically. When ``path`` exists, the run is added to
+    it (the domain's topology must have the same number of atoms). The topology
+    is the PDB text of the first conformer; coords are float32 Angstrom.
+    Returns ``path``.
+    """
+    import h5py
+
+    path = Path(path)
+    ensemble.require_conformers()
+    domain = domain or ensemble.name
+    if path.exists():
+        with h5py.File(path, "a") as f:
+            _write_run(f, ensemble, domain, str(temperature), str(replica), path)
+        return path
+    with atomic_path(path) as tmp:
+        with h5py.File(tmp, "w") as f:
+            _write_run(f, ensemble, domain, str(temperature), str(replica), path)
+    return path
+
+
+def _write_run(f, ensemble: Ensemble, domain: str, temperature: str, replica: str,
+               path: Path) -> None:
+    group = f.require_group(domain)
+    if TOPOLOGY_KEY in group:
+        n_atoms = group[TOPOLOGY_KEY].attrs.get("numAtoms")
+        if n_atoms is not None and int(n_atoms) != ensemble.n_atoms:
+            raise TopologyMismatchError(f"domain {domain!r} has {n_atoms} atoms, the ensemble "
+                                        f"{ensemble.n_atoms}", path)
+    else:
+        pdb = to_gemmi(ensemble.select_frames(slice(0, 1))).make_pdb_string()
+        group.create_dataset(TOPOLOGY_KEY, data=np.bytes_(pdb))
+        group[TOPOLOGY_KEY].attrs["numAtoms"] = ensemble.n_atoms
+        group.attrs["numProteinAtoms"] = ensemble.n_atoms
+        group.attrs["numResidues"] = ensemble.n_residues
+    run = group.require_group(temperature).require_group(replica)
+    if COORDS_KEY in run:
+        del run[COORDS_KEY]
+    run.create_dataset(COORDS_KEY, data=ensemble.coords.astype(np.float32))
+    run.attrs["numFrames"] = ensemble.n_conformers

@@ -1,0 +1,145 @@
+"""Residue tokens, the atom14 layout and the model's input features.
+
+Tokens are the protein residues of an ensemble. Each token has 14 atom slots
+in the order of ``const.RESIDUE_HEAVY_ATOMS[res]`` (N, CA, C, O first, CB
+fifth), padded to 14. Non-standard residues are mapped with
+``const.canonical_residue``; unknown ones become UNK with backbone slots only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from dynafold.const import (
+    BACKBONE_ATOMS,
+    METHOD_IDS,
+    RESIDUE_HEAVY_ATOMS,
+    RESIDUE_TYPES,
+    canonical_method,
+    canonical_residue,
+)
+from dynafold.ensemble import Ensemble, Topology
+from dynafold.errors import NoProteinError
+
+NUM_ATOM_SLOTS = 14
+UNK = "UNK"
+_RES_TYPE_INDEX = {name: i for i, name in enumerate(RESIDUE_TYPES)}
+_SLOT_OF = {res: {atom: i for i, atom in enumerate(atoms)} for res, atoms in RESIDUE_HEAVY_ATOMS.items()}
+_SLOT_OF[UNK] = {atom: i for i, atom in enumerate(BACKBONE_ATOMS)}
+
+
+def token_residue_names(topology: Topology) -> np.ndarray:
+    """Residue type name of each protein residue ('UNK' when not standard), shape (R,)."""
+    starts = topology.residue_starts()
+    names = [canonical_residue(str(r)) for r in topology.res_names[starts]]
+    return np.array([n if n in RESIDUE_HEAVY_ATOMS else UNK for n in names])
+
+
+def atom14_index(topology: Topology) -> np.ndarray:
+    """Atom index of each (residue, slot), -1 where the atom is absent.
+
+    ``topology`` must hold protein atoms only (see :meth:`Ensemble.protein`).
+    Returns (R, 14) int64.
+    """
+    res_idx = topology.residue_index()
+    names = token_residue_names(topology)
+    index = np.full((len(names), NUM_ATOM_SLOTS), -1, dtype=np.int64)
+    for atom, (r, atom_name) in enumerate(zip(res_idx, topology.atom_names)):
+        slot = _SLOT_OF[names[r]].get(str(atom_name))
+        if slot is not None and index[r, slot] < 0:
+            index[r, slot] = atom
+    return index
+
+
+def atom14_coords(ensemble: Ensemble) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates in the atom14 layout.
+
+    ``ensemble`` is reduced to its protein heavy atoms first. Returns
+    coords (K, R, 14, 3) float32 Angstrom (zeros where absent) and
+    atom_mask (R, 14) bool (atom present and resolved).
+    """
+    protein = ensemble.protein()
+    index = atom14_index(protein.topology)
+    mask = index >= 0
+    mask[mask] &= protein.mask[index[mask]]
+    coords = np.zeros((protein.n_conformers, *index.shape, 3), dtype=np.float32)
+    coords[:, mask] = protein.coords[:, index[mask]]
+    return coords, mask
+
+
+def ensemble_from_atom14(coords: np.ndarray, template: Ensemble, atom_mask: np.ndarray,
+                         method: str | None = None) -> Ensemble:
+    """Write atom14 coordinates back into an Ensemble with the template's residues.
+
+    coords: (K, R, 14, 3) Angstrom for the R protein residues of ``template``;
+    atom_mask: (R, 14) bool, the slots to keep. Only template atoms whose slot
+    is in the mask are written; B-factors are dropped.
+    """
+    protein = template.protein()
+    index = atom14_index(protein.topology)
+    coords = np.asarray(coords, dtype=np.float32)
+    if coords.ndim == 3:
+        coords = coords[None]
+    if coords.shape[1:3] != index.shape:
+        raise NoProteinError(f"{template.name}: atom14 coordinates have {coords.shape[1]} residues, "
+                             f"the template has {index.shape[0]}")
+    keep = (index >= 0) & np.asarray(atom_mask, dtype=bool)
+    atoms = index[keep]
+    order = np.argsort(atoms)
+    sub = protein.select_atoms(atoms[order])
+    return replace(sub, coords=coords[:, keep][:, order], bfactors=None, times_ps=None,
+                   method=canonical_method(method) if method else template.method,
+                   mask=np.ones(len(atoms), dtype=bool), notes=list(template.notes))
+
+
+def featurize(ensemble: Ensemble, method: str | None = None, reference_index: int = 0,
+              *, residue_targets: dict[str, np.ndarray] | None = None) -> dict:
+    """Model input features of one ensemble (no batch dimension).
+
+    Parameters
+    ----------
+    ensemble : any Ensemble; its protein heavy atoms are used.
+    method : method label to condition on (default: the ensemble's own).
+    reference_index : the conformer used as template and as "coords".
+    residue_targets : precomputed per-residue targets (keys of
+        :func:`dynafold.data.targets.residue_targets`); computed when None.
+
+    Returns
+    -------
+    dict of torch tensors, R residues: res_type (R,) long, residue_index (R,)
+    long (author numbers), chain_index (R,) long, token_mask (R,) bool,
+    method () long, template_coords and coords (R, 14, 3) float32 Angstrom,
+    atom_mask (R, 14) bool, bfactor_target (R,) A^2 with bfactor_mask,
+    rmsf_target (R,) Angstrom with rmsf_mask.
+    """
+    import torch
+
+    from dynafold.data.targets import residue_targets as compute_targets
+
+    protein = ensemble.protein()
+    topo = protein.topology
+    coords14, atom_mask = atom14_coords(protein)
+    starts = topo.residue_starts()
+    chains = topo.chain_ids[starts]
+    # chains numbered in order of appearance
+    first_seen = {c: i for i, c in enumerate(dict.fromkeys(chains.tolist()))}
+    chain_index = np.array([first_seen[c] for c in chains.tolist()], dtype=np.int64)
+    targets = residue_targets if residue_targets is not None else compute_targets(protein)
+    label = canonical_method(method or protein.method)
+    template = torch.from_numpy(coords14[reference_index].copy())
+    return {
+        "res_type": torch.tensor([_RES_TYPE_INDEX[n] for n in token_residue_names(topo)], dtype=torch.long),
+        "residue_index": torch.from_numpy(topo.res_ids[starts].astype(np.int64)),
+        "chain_index": torch.from_numpy(chain_index),
+        "token_mask": torch.ones(len(starts), dtype=torch.bool),
+        "method": torch.tensor(METHOD_IDS[label], dtype=torch.long),
+        "template_coords": template,
+        "coords": template.clone(),
+        "atom_mask": torch.from_numpy(atom_mask),
+        "bfactor_target": torch.from_numpy(targets["bfactor_A2"].astype(np.float32)),
+        "bfactor_mask": torch.from_numpy(targets["bfactor_mask"].astype(bool)),
+        "rmsf_target": torch.from_numpy(targets["rmsf_A"].astype(np.float32)),
+        "rmsf_mask": torch.from_numpy(targets["rmsf_mask"].astype(bool)),
+    }

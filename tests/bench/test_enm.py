@@ -61,15 +61,18 @@ def test_anm_matches_pinv_of_loop_hessian(ca_1gya):
 
 
 def test_enm_fluctuations_track_md_rmsf(shared_data):
-    """The ENM profile correlates with the real MD C-alpha RMSF of AdK (fixture, no fitting)."""
-    pytest.importorskip("dynafold.io.trajectory")
-    ref = load(shared_data / "md" / "adk_oplsaa" / "adk_oplsaa.xtc",
-               shared_data / "md" / "adk_oplsaa" / "adk_oplsaa.gro")
-    md_rmsf = np.load(shared_data / "md" / "adk_oplsaa" / "adk_oplsaa_CA_rmsf.npy")
-    ca = ref.ca().coords[0]
+    """The ENM profile follows the MD C-alpha RMSF of NTL9 (mdtraj superposition, 500 frames)."""
+    import mdtraj
+
+    folder = shared_data / "md" / "mdcath_2hbaA00"
+    traj = mdtraj.load(str(folder / "2hbaA00_320_0.xtc"), top=str(folder / "2hbaA00.pdb"))
+    traj = traj.atom_slice(traj.topology.select("protein and name CA"))
+    traj.superpose(traj, 0)
+    xyz = traj.xyz.astype(np.float64) * 10.0
+    md_rmsf = np.sqrt(((xyz - xyz.mean(0)) ** 2).sum(-1).mean(0))
     for model in enm.MODELS:
-        r = np.corrcoef(np.sqrt(enm.raw_msf(ca, model)), md_rmsf)[0, 1]
-        assert r > 0.3, (model, r)
+        r = np.corrcoef(np.sqrt(enm.raw_msf(xyz[0], model)), md_rmsf)[0, 1]
+        assert r > 0.75, (model, r)
 
 
 @pytest.mark.parametrize("model", enm.MODELS)

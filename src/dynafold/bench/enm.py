@@ -154,7 +154,7 @@ def fit_scales(targets_csv: str | os.PathLike, out: str | os.PathLike | None = S
         ca_in = load_input(target).ca().coords[0]
         if len(ca_in) != ca_ref.n_atoms:
             raise DynafoldInputError(f"{target.name}: input and reference C-alpha counts differ")
-        ref_rmsf.append(rmsf(ca_ref))
+        ref_rmsf.append(rmsf(ca_ref.coords))
         for m in MODELS:
             raw[m].append(raw_msf(ca_in, m))
     result = {m: fit_scale(raw[m], ref_rmsf) for m in MODELS}

@@ -1,0 +1,64 @@
+"""Model and sampler configurations: plain dataclasses that round-trip through JSON."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+from dynafold.const import SIGMA_DATA
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Sizes of the network (Boltz-2 itself: token_s 384, token_z 128, 64 blocks)."""
+
+    token_s: int = 64  # single representation width
+    token_z: int = 32  # pair representation width
+    pairformer_blocks: int = 2
+    single_heads: int = 4  # heads of single attention with pair bias
+    pair_heads: int = 2  # heads of triangle attention
+    pair_head_dim: int = 16
+    tri_mul_dim: int = 32  # hidden width of the triangle multiplicative updates
+    transition_factor: int = 2
+    recycling_steps: int = 1  # extra trunk passes (0 = one pass)
+    r_max: int = 32  # relative position clip (B2)
+    denoiser_dim: int = 64
+    denoiser_layers: int = 2
+    denoiser_heads: int = 4
+    fourier_dim: int = 32  # noise-level embedding width
+    atom_slots: int = 14  # atom slots per residue the denoiser places (>= 5: N, CA, C, O, CB)
+    sigma_data: float = SIGMA_DATA
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ModelConfig":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+@dataclass(frozen=True)
+class SamplerConfig:
+    """EDM sampler settings (AlphaFold3 / Boltz-2 Table 7); sigmas in units of sigma_data."""
+
+    steps: int = 200
+    sigma_max: float = 160.0
+    sigma_min: float = 0.0001
+    rho: float = 7.0
+    gamma_0: float = 0.8
+    gamma_min: float = 1.0
+    noise_scale: float = 1.003
+    step_scale: float = 1.5
+
+
+MODEL_PRESETS: dict[str, ModelConfig] = {
+    "tiny": ModelConfig(token_s=16, token_z=8, pairformer_blocks=1, single_heads=2, pair_heads=1,
+                        pair_head_dim=8, tri_mul_dim=8, recycling_steps=0, denoiser_dim=16,
+                        denoiser_layers=1, denoiser_heads=2, fourier_dim=8),
+    "small": ModelConfig(token_s=64, token_z=32, pairformer_blocks=3, single_heads=4, pair_heads=2,
+                         pair_head_dim=16, tri_mul_dim=32, recycling_steps=1, denoiser_dim=96,
+                         denoiser_layers=3, denoiser_heads=4, fourier_dim=32),
+    "base": ModelConfig(token_s=256, token_z=96, pairformer_blocks=16, single_heads=8, pair_heads=4,
+                        pair_head_dim=24, tri_mul_dim=96, recycling_steps=3, denoiser_dim=384,
+                        denoiser_layers=12, denoiser_heads=8, fourier_dim=128),
+}

@@ -1,0 +1,88 @@
+"""Training losses (DESIGN.md 2-4). Each takes model outputs and batch tensors; float32 inside."""
+
+from __future__ import annotations
+
+import torch
+
+from dynafold.const import BFACTOR_BOUNDARIES_A2, BFACTOR_MIN_VALID_A2, LDDT_INCLUSION_RADIUS_A, LDDT_THRESHOLDS_A
+from dynafold.model.align import weighted_rigid_align
+
+
+def denoising_loss(x_pred: torch.Tensor, x_true: torch.Tensor, sigma: torch.Tensor, weights: torch.Tensor,
+                   sigma_data: float) -> torch.Tensor:
+    """EDM-weighted MSE after aligning the truth onto the detached prediction.
+
+    x_pred, x_true: (B, M, R, A, 3) Angstrom; sigma (B, M); weights (B, R, A) atom mask.
+    Per sample: sum_a w |x_pred - align(x_true)|^2 / (3 sum_a w), times
+    (s^2 + s_data^2) / (s s_data)^2; averaged over samples.
+    """
+    b, m = sigma.shape
+    w = weights.float()[:, None].expand(b, m, *weights.shape[1:]).reshape(b, m, -1)
+    pred = x_pred.float().reshape(b, m, -1, 3)
+    true = weighted_rigid_align(x_true.float().reshape(b, m, -1, 3), pred.detach(), w)
+    mse = (w * ((pred - true) ** 2).sum(-1)).sum(-1) / (3 * w.sum(-1).clamp_min(1.0))
+    edm_weight = (sigma**2 + sigma_data**2) / (sigma * sigma_data) ** 2
+    return (edm_weight * mse).mean()
+
+
+def smooth_lddt_loss(x_pred: torch.Tensor, x_true: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """1 - smooth lDDT (AlphaFold3): sigmoids instead of the 0.5/1/2/4 A thresholds.
+
+    Pairs of atoms from different residues closer than 15 A in the truth.
+    x_pred, x_true: (B, M, R, A, 3); weights (B, R, A).
+    """
+    b, m, r, a, _ = x_pred.shape
+    pred, true = x_pred.float().reshape(b, m, r * a, 3), x_true.float().reshape(b, m, r * a, 3)
+    d_pred, d_true = torch.cdist(pred, pred), torch.cdist(true, true)
+    w = weights.float().reshape(b, 1, r * a)
+    res = torch.arange(r, device=pred.device).repeat_interleave(a)
+    pair = (w[..., :, None] * w[..., None, :]) * (res[:, None] != res[None, :]).float()
+    pair = pair * (d_true < LDDT_INCLUSION_RADIUS_A).float()
+    err = (d_pred - d_true).abs()
+    score = sum(torch.sigmoid(t - err) for t in LDDT_THRESHOLDS_A) / len(LDDT_THRESHOLDS_A)
+    lddt = (score * pair).sum(dim=(-1, -2)) / pair.sum(dim=(-1, -2)).clamp_min(1.0)
+    return 1.0 - lddt.mean()
+
+
+def distogram_loss(logits: torch.Tensor, target: torch.Tensor, token_mask: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy against the aggregated soft distogram, mean over valid pairs i != j.
+
+    logits, target: (B, R, R, 64); token_mask (B, R). Pairs whose target is empty
+    (missing representative atom) are skipped.
+    """
+    logp = torch.log_softmax(logits.float(), dim=-1)
+    ce = -(target.float() * logp).sum(-1)
+    r = token_mask.shape[1]
+    pair = token_mask[:, :, None] & token_mask[:, None, :] & ~torch.eye(r, dtype=torch.bool, device=logits.device)
+    pair = pair & (target.sum(-1) > 0)
+    return (ce * pair).sum() / pair.sum().clamp_min(1)
+
+
+def bfactor_loss(logits: torch.Tensor, bfactor_A2: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy of the B-factor classes (64 over 0-100 A^2); tokens with B <= 1e-5 are masked.
+
+    logits (B, R, 64); bfactor_A2 (B, R); mask (B, R) bool.
+    """
+    bounds = torch.as_tensor(BFACTOR_BOUNDARIES_A2, dtype=torch.float32, device=logits.device)
+    target = torch.bucketize(bfactor_A2.float(), bounds)
+    valid = mask & (bfactor_A2 > BFACTOR_MIN_VALID_A2)
+    ce = torch.nn.functional.cross_entropy(logits.float().transpose(1, 2), target, reduction="none")
+    return (ce * valid).sum() / valid.sum().clamp_min(1)
+
+
+def total_loss(out: dict[str, torch.Tensor], batch: dict[str, torch.Tensor], weights: dict[str, float],
+               sigma_data: float) -> dict[str, torch.Tensor]:
+    """All terms and their weighted sum ("loss").
+
+    ``weights`` has keys diffusion, smooth_lddt, distogram, bfactor; the
+    diffusion weight multiplies (denoising + smooth_lddt weight * smooth lDDT).
+    """
+    terms = {
+        "denoising": denoising_loss(out["x_pred"], out["x_true"], out["sigma"], out["atom_weights"], sigma_data),
+        "smooth_lddt": smooth_lddt_loss(out["x_pred"], out["x_true"], out["atom_weights"]),
+        "distogram": distogram_loss(out["distogram_logits"], batch["distogram_target"], batch["token_mask"]),
+        "bfactor": bfactor_loss(out["bfactor_logits"], batch["bfactor_target"], batch["bfactor_mask"]),
+    }
+    terms["loss"] = (weights["diffusion"] * (terms["denoising"] + weights["smooth_lddt"] * terms["smooth_lddt"])
+                     + weights["distogram"] * terms["distogram"] + weights["bfactor"] * terms["bfactor"])
+    return terms

@@ -1,0 +1,102 @@
+"""EDM preconditioning, the sampling schedule, denoiser equivariance and float32, the sampler."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from dynafold.model import DynafoldModel
+from dynafold.model.config import MODEL_PRESETS, SamplerConfig
+from dynafold.model.diffusion import edm_preconditioning, noise_schedule
+
+from conftest import random_rigid, transform
+
+
+@pytest.fixture(scope="module")
+def model() -> DynafoldModel:
+    torch.manual_seed(1)
+    m = DynafoldModel(MODEL_PRESETS["tiny"]).eval()
+    with torch.no_grad():  # a non-zero output layer so the test sees the network's update
+        torch.nn.init.normal_(m.denoiser.out[1].weight, std=0.3)
+    return m
+
+
+def test_preconditioning_formulas():
+    sd = 16.0
+    for s in (0.01, 1.0, 16.0, 160.0, 2560.0):
+        c_skip, c_out, c_in, c_noise = (float(t) for t in edm_preconditioning(torch.tensor(s, dtype=torch.float64), sd))
+        assert c_skip == pytest.approx(sd**2 / (s**2 + sd**2), rel=1e-12)
+        assert c_out == pytest.approx(s * sd / math.sqrt(s**2 + sd**2), rel=1e-12)
+        assert c_in == pytest.approx(1 / math.sqrt(s**2 + sd**2), rel=1e-12)
+        assert c_noise == pytest.approx(math.log(s / sd) / 4, rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("steps", [2, 10, 200])
+def test_noise_schedule_matches_design_formula(steps):
+    cfg = SamplerConfig()
+    sd, s_max, s_min, rho = 16.0, 160.0, 0.0001, 7.0
+    expected = [sd * (s_max ** (1 / rho) + i / (steps - 1) * (s_min ** (1 / rho) - s_max ** (1 / rho))) ** rho
+                for i in range(steps)] + [0.0]
+    got = noise_schedule(steps, sd, cfg)
+    assert got.dtype == torch.float64 and len(got) == steps + 1
+    for a, b in zip(got.tolist(), expected):
+        assert a == pytest.approx(b, rel=1e-12, abs=0)
+    assert got[0] == pytest.approx(16 * 160) and got[steps - 1] == pytest.approx(16 * 1e-4)
+
+
+def _noisy(batch, sigma: float, n: int, seed: int) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    a = 14
+    x = batch["coords"][:, None, :, :a].expand(-1, n, -1, -1, -1)
+    return x + sigma * torch.randn(x.shape, generator=g)
+
+
+def test_denoiser_is_se3_equivariant(model, trp_batch):
+    with torch.no_grad():
+        cond = model.condition(trp_batch)
+        x = _noisy(trp_batch, 3.0, 2, 0)
+        sigma = torch.tensor([[3.0, 40.0], [3.0, 40.0]])
+        out = model.denoiser(x, sigma, cond)
+        rot, shift = random_rigid(5)
+        moved = dict(cond, template_coords=transform(cond["template_coords"], rot, shift))
+        out_moved = model.denoiser(transform(x, rot, shift), sigma, moved)
+    m = (trp_batch["atom_mask"] & trp_batch["token_mask"][..., None])[:, None].expand(-1, 2, -1, -1)
+    assert (out - x)[m].abs().max() > 0.1  # the network does move atoms
+    torch.testing.assert_close(out_moved[m], transform(out, rot, shift)[m], atol=2e-3, rtol=1e-4)
+
+
+def test_denoiser_runs_in_float32_under_bf16_autocast(model, trp_batch):
+    with torch.no_grad():
+        cond = model.condition(trp_batch)
+        x = _noisy(trp_batch, 5.0, 1, 1)
+        sigma = torch.full((2, 1), 5.0)
+        ref = model.denoiser(x, sigma, cond)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            # the same kind of layer outside the denoiser does run in bf16 under this context
+            assert model.denoiser.atom_features(torch.ones(1, 14 * 13)).dtype == torch.bfloat16
+            inside = model.denoiser(x, sigma, cond)
+            cond_bf16 = {k: v.bfloat16() if v.is_floating_point() else v for k, v in cond.items()}
+            from_bf16 = model.denoiser(x.bfloat16(), sigma.bfloat16(), cond_bf16)
+    # float32 arithmetic inside: bit-identical to the run without autocast
+    torch.testing.assert_close(inside, ref, atol=0, rtol=0)
+    assert from_bf16.dtype == torch.float32
+
+
+def test_sampler_shapes_seed_and_masking(model, trp_batch):
+    g1, g2 = torch.Generator().manual_seed(7), torch.Generator().manual_seed(7)
+    a = model.sample(trp_batch, n_samples=3, steps=6, generator=g1)
+    b = model.sample(trp_batch, n_samples=3, steps=6, generator=g2)
+    assert a.shape == (2, 3, trp_batch["res_type"].shape[1], 14, 3) and a.dtype == torch.float32
+    torch.testing.assert_close(a, b, atol=0, rtol=0)
+    assert torch.isfinite(a).all()
+    c = model.sample(trp_batch, n_samples=3, steps=6, generator=torch.Generator().manual_seed(8))
+    assert (a - c).abs().max() > 1e-3
+    # samples of one item differ from each other
+    assert (a[0, 0] - a[0, 1]).abs().max() > 1e-3
+
+
+def test_bfactor_prediction_shape(model, trp_batch):
+    b = model.predict_bfactor(trp_batch)
+    assert b.shape == trp_batch["res_type"].shape and (b >= 0).all() and (b <= 101).all()

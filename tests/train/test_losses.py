@@ -1,0 +1,93 @@
+"""Losses against plain float64 loops and their invariance, on real NMR coordinates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from scipy.spatial.transform import Rotation
+
+from dynafold.const import BFACTOR_BOUNDARIES_A2
+from dynafold.data.features import atom14_coords
+from dynafold.io import load
+from dynafold.train.losses import bfactor_loss, denoising_loss, distogram_loss, smooth_lddt_loss
+
+
+@pytest.fixture(scope="module")
+def trp(shared_data):
+    """Trp-cage NMR models in the atom-14 layout: coords (38, 20, 14, 3), mask (20, 14)."""
+    coords, mask = atom14_coords(load(shared_data / "nmr" / "1l2y.pdb"))
+    return torch.from_numpy(coords), torch.from_numpy(mask)
+
+
+def _rigid(seed):
+    rot = torch.tensor(Rotation.random(random_state=seed).as_matrix(), dtype=torch.float32)
+    return rot, torch.tensor([20.0, -5.0, 33.0]) * seed
+
+
+def test_denoising_loss_invariant_to_moving_the_truth(trp):
+    coords, mask = trp
+    pred = coords[None, :4]  # (B=1, M=4, R, 14, 3): four models as "predictions"
+    true = coords[None, 10:14]
+    sigma = torch.tensor([[0.5, 4.0, 16.0, 80.0]])
+    w = mask[None]
+    ref = denoising_loss(pred, true, sigma, w, 16.0)
+    rot, shift = _rigid(4)
+    moved = denoising_loss(pred, true @ rot.T + shift, sigma, w, 16.0)
+    assert abs(float(moved) - float(ref)) < 1e-4 * max(1.0, float(ref))
+    # against a float64 loop with scipy's Kabsch (Rotation.align_vectors)
+    total = 0.0
+    for m in range(4):
+        p = pred[0, m][mask].double().numpy()
+        t = true[0, m][mask].double().numpy()
+        rot_m, _ = Rotation.align_vectors(p - p.mean(0), t - t.mean(0))
+        aligned = rot_m.apply(t - t.mean(0)) + p.mean(0)
+        mse = ((p - aligned) ** 2).sum(-1).mean() / 3
+        s = float(sigma[0, m])
+        total += mse * (s**2 + 16.0**2) / (s * 16.0) ** 2
+    assert float(ref) == pytest.approx(total / 4, rel=1e-4)
+
+
+def test_smooth_lddt_loop(trp):
+    coords, mask = trp
+    pred, true = coords[None, None, 0, :8], coords[None, None, 5, :8]
+    w = mask[None, :8]
+    got = float(smooth_lddt_loss(pred, true, w))
+    p = pred[0, 0].double().numpy()
+    t = true[0, 0].double().numpy()
+    num = den = 0.0
+    atoms = [(r, a) for r in range(8) for a in range(14) if mask[r, a]]
+    for r1, a1 in atoms:
+        for r2, a2 in atoms:
+            if r1 == r2:
+                continue
+            dt = np.linalg.norm(t[r1, a1] - t[r2, a2])
+            if dt >= 15.0:
+                continue
+            err = abs(np.linalg.norm(p[r1, a1] - p[r2, a2]) - dt)
+            num += np.mean([1 / (1 + np.exp(-(c - err))) for c in (0.5, 1, 2, 4)])
+            den += 1
+    assert got == pytest.approx(1 - num / den, rel=1e-5)
+    assert float(smooth_lddt_loss(pred, pred, w)) < float(smooth_lddt_loss(pred, true, w))
+
+
+def test_distogram_and_bfactor_cross_entropy_loops():
+    g = torch.Generator().manual_seed(0)
+    logits = torch.randn(2, 5, 5, 64, generator=g)
+    target = torch.rand(2, 5, 5, 64, generator=g)
+    target = target / target.sum(-1, keepdim=True)
+    token_mask = torch.tensor([[True] * 5, [True, True, True, False, False]])
+    got = float(distogram_loss(logits, target, token_mask))
+    lp = torch.log_softmax(logits.double(), -1).numpy()
+    vals = [-(target[b, i, j].double().numpy() * lp[b, i, j]).sum()
+            for b in range(2) for i in range(5) for j in range(5)
+            if i != j and token_mask[b, i] and token_mask[b, j]]
+    assert got == pytest.approx(np.mean(vals), rel=1e-5)
+
+    blogits = torch.randn(1, 4, 64, generator=g)
+    bf = torch.tensor([[0.0, 12.3, 55.0, 140.0]])
+    bmask = torch.tensor([[True, True, False, True]])
+    got = float(bfactor_loss(blogits, bf, bmask))
+    lp = torch.log_softmax(blogits.double(), -1).numpy()[0]
+    ref = [-lp[r, np.searchsorted(BFACTOR_BOUNDARIES_A2, bf[0, r].item(), side="left")] for r in (1, 3)]
+    assert got == pytest.approx(np.mean(ref), rel=1e-5)

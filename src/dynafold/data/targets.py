@@ -1,0 +1,147 @@
+"""Training targets computed from an ensemble: pure functions over arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dynafold.const import BFACTOR_MIN_VALID_A2, DEBYE_WALLER_FACTOR, DISTOGRAM_BOUNDARIES_A
+from dynafold.ensemble import Ensemble
+
+
+def distogram_bins(distances_A: np.ndarray, boundaries_A: np.ndarray = DISTOGRAM_BOUNDARIES_A) -> np.ndarray:
+    """Bin index of each distance: the number of boundaries strictly below it.
+
+    This is ``np.searchsorted(boundaries, d, side="left")`` and
+    ``torch.bucketize(d, boundaries, right=False)``: a distance equal to a
+    boundary falls in the lower bin. 63 boundaries give bins 0..63.
+    """
+    return np.searchsorted(boundaries_A, distances_A, side="left")
+
+
+def aggregated_distogram(coords: np.ndarray, mask: np.ndarray | None = None,
+                         boundaries_A: np.ndarray = DISTOGRAM_BOUNDARIES_A) -> np.ndarray:
+    """Mean over conformers of the one-hot distograms of representative atoms.
+
+    Parameters
+    ----------
+    coords : (K, R, 3) Angstrom, one representative atom per residue.
+    mask : (R,) bool, residues that have a representative atom.
+
+    Returns
+    -------
+    (R, R, n_bins) float32. Every pair of valid residues sums to 1 over bins
+    (the diagonal sits in bin 0); pairs with an invalid residue are all zero.
+    Built by accumulating a histogram, memory O(R^2 n_bins).
+    """
+    coords = np.asarray(coords, dtype=np.float64)
+    n_conf, n_res = coords.shape[:2]
+    n_bins = len(boundaries_A) + 1
+    counts = np.zeros(n_res * n_res * n_bins, dtype=np.int64)
+    offsets = np.arange(n_res * n_res, dtype=np.int64) * n_bins
+    for k in range(n_conf):
+        d = np.linalg.norm(coords[k, :, None] - coords[k, None, :], axis=-1)
+        counts += np.bincount(offsets + distogram_bins(d, boundaries_A).ravel(),
+                              minlength=counts.size)
+    hist = (counts.reshape(n_res, n_res, n_bins) / max(n_conf, 1)).astype(np.float32)
+    if mask is not None:
+        mask = np.asarray(mask, dtype=bool)
+        hist[~(mask[:, None] & mask[None, :])] = 0.0
+    return hist
+
+
+def bfactor_from_rmsf(rmsf_A: np.ndarray, factor: float = DEBYE_WALLER_FACTOR) -> np.ndarray:
+    """Debye-Waller: B = factor * RMSF^2 (A^2), RMSF the 3-D root-mean-square displacement."""
+    return factor * np.square(np.asarray(rmsf_A, dtype=np.float64))
+
+
+def rmsf_from_bfactor(bfactor_A2: np.ndarray, factor: float = DEBYE_WALLER_FACTOR) -> np.ndarray:
+    """Inverse of :func:`bfactor_from_rmsf`: RMSF = sqrt(B / factor) (Angstrom)."""
+    return np.sqrt(np.clip(np.asarray(bfactor_A2, dtype=np.float64), 0.0, None) / factor)
+
+
+def sample_conformer(n_conformers: int, rng: np.random.Generator) -> int:
+    """Index of one conformer drawn uniformly at random (for the denoiser)."""
+    return int(rng.integers(n_conformers))
+
+
+def representative_coords(ensemble: Ensemble) -> tuple[np.ndarray, np.ndarray]:
+    """Representative-atom (CB, CA for Gly) coordinates per residue.
+
+    Returns coords (K, R, 3) Angstrom (zeros where missing) and mask (R,) bool.
+    """
+    rep = ensemble.topology.representative_atoms()
+    mask = rep >= 0
+    mask[mask] &= ensemble.mask[rep[mask]]
+    coords = np.zeros((ensemble.n_conformers, len(rep), 3), dtype=np.float32)
+    coords[:, mask] = ensemble.coords[:, rep[mask]]
+    return coords, mask
+
+
+def superposed_rmsf(coords: np.ndarray) -> np.ndarray:
+    """RMSF (Angstrom) of each atom after least-squares superposition onto the first conformer.
+
+    coords: (K, M, 3) Angstrom. RMSF is the root mean square 3-D distance to
+    the mean position of the superposed conformers. Returns (M,) float64.
+    """
+    x = np.asarray(coords, dtype=np.float64)
+    x = x - x.mean(axis=1, keepdims=True)
+    ref = x[0]
+    h = np.einsum("kmi,mj->kij", x, ref)
+    u, _, vt = np.linalg.svd(h)
+    d = np.sign(np.linalg.det(u @ vt))
+    u[:, :, -1] *= d[:, None]
+    fitted = np.einsum("kmi,kij->kmj", x, u @ vt)
+    return np.sqrt(np.square(fitted - fitted.mean(axis=0)).sum(-1).mean(0))
+
+
+def residue_rmsf(ensemble: Ensemble, atom: str = "ca") -> tuple[np.ndarray, np.ndarray]:
+    """Per-residue RMSF (Angstrom) after superposition, and its mask.
+
+    atom: "ca" (C-alpha) or "rep" (CB, CA for glycine). Every conformer is
+    superposed onto the first (see :func:`superposed_rmsf`). Residues without the atom, and every
+    residue of a single-conformer ensemble, are masked out.
+    Returns rmsf (R,) float64 and mask (R,) bool.
+    """
+    n_res = ensemble.n_residues
+    if atom == "ca":
+        idx = np.full(n_res, -1, dtype=np.int64)
+        ca = np.nonzero(ensemble.topology.ca() & ensemble.mask)[0]
+        idx[ensemble.topology.residue_index()[ca]] = ca
+    else:
+        idx = ensemble.topology.representative_atoms()
+    mask = idx >= 0
+    values = np.zeros(n_res, dtype=np.float64)
+    if ensemble.n_conformers < 2 or mask.sum() < 3:
+        return values, np.zeros(n_res, dtype=bool)
+    values[mask] = superposed_rmsf(ensemble.coords[:, idx[mask]])
+    return values, mask
+
+
+def residue_targets(protein: Ensemble) -> dict[str, np.ndarray]:
+    """Per-residue targets of a protein ensemble (R residues).
+
+    - ``rmsf_A``/``rmsf_mask``: C-alpha RMSF after superposition (masked when K == 1);
+    - ``bfactor_A2``/``bfactor_mask``: for MD ensembles (method 'md', K > 1)
+      DEBYE_WALLER_FACTOR * RMSF^2 of the representative atom; otherwise the
+      file's B-factors of the representative atom in the first conformer.
+      B <= BFACTOR_MIN_VALID_A2 and missing values are masked.
+    """
+    rmsf_A, rmsf_mask = residue_rmsf(protein, "ca")
+    if protein.method == "md" and protein.n_conformers > 1:
+        rep_rmsf, rep_mask = residue_rmsf(protein, "rep")
+        bfactor = bfactor_from_rmsf(rep_rmsf)
+        valid = rep_mask
+    else:
+        rep = protein.topology.representative_atoms()
+        valid = rep >= 0
+        bfactor = np.zeros(len(rep), dtype=np.float64)
+        if protein.bfactors is not None:
+            bfactor[valid] = protein.bfactors[0, rep[valid]]
+        else:
+            valid[:] = False
+    return {
+        "rmsf_A": rmsf_A.astype(np.float32),
+        "rmsf_mask": rmsf_mask,
+        "bfactor_A2": bfactor.astype(np.float32),
+        "bfactor_mask": valid & (bfactor > BFACTOR_MIN_VALID_A2),
+    }

@@ -1,0 +1,104 @@
+"""Targets on real ensembles, checked against plain float64 loops and mdtraj."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from dynafold.const import DEBYE_WALLER_FACTOR, DISTOGRAM_BOUNDARIES_A
+from dynafold.data.targets import (
+    aggregated_distogram,
+    bfactor_from_rmsf,
+    distogram_bins,
+    representative_coords,
+    residue_targets,
+    rmsf_from_bfactor,
+    sample_conformer,
+    superposed_rmsf,
+)
+
+
+@pytest.fixture(scope="module")
+def nmr(shared_data):
+    from dynafold.io import load
+
+    return load(shared_data / "nmr/1gya.pdb").protein()
+
+
+@pytest.fixture(scope="module")
+def mdcath(shared_data):
+    from dynafold.io import load
+
+    md = shared_data / "md/mdcath_2hbaA00"
+    return load(md / "2hbaA00_320_0.xtc", md / "2hbaA00.pdb", stride=10).protein()
+
+
+def test_distogram_matches_loop_on_nmr_ensemble(nmr) -> None:
+    coords, mask = representative_coords(nmr)
+    got = aggregated_distogram(coords, mask)
+    k_conf, n_res = coords.shape[:2]
+    expected = np.zeros((n_res, n_res, 64))
+    for k in range(k_conf):
+        for i in range(n_res):
+            for j in range(n_res):
+                d = math.dist(coords[k, i].astype(np.float64), coords[k, j].astype(np.float64))
+                expected[i, j, sum(1 for b in DISTOGRAM_BOUNDARIES_A if b < d)] += 1.0 / k_conf
+    expected[~(mask[:, None] & mask[None, :])] = 0.0
+    assert np.allclose(got, expected, atol=1e-6)
+    assert np.allclose(got[mask][:, mask].sum(-1), 1.0, atol=1e-5)
+    assert (got[mask][:, mask].max(-1) < 1).any()  # a real ensemble gives soft targets
+
+
+def test_distogram_bin_side() -> None:
+    b = DISTOGRAM_BOUNDARIES_A
+    assert distogram_bins(np.array([0.0, b[0], b[0] + 1e-6, b[-1], 100.0])).tolist() == [0, 0, 1, 62, 63]
+
+
+def test_rmsf_matches_mdtraj_superposition(shared_data, mdcath) -> None:
+    import mdtraj as md
+
+    folder = shared_data / "md/mdcath_2hbaA00"
+    traj = md.load(str(folder / "2hbaA00_320_0.xtc"), top=str(folder / "2hbaA00.pdb"), stride=10)
+    traj = traj.atom_slice(traj.topology.select("name CA"))
+    traj.superpose(traj, 0)
+    xyz = traj.xyz.astype(np.float64) * 10.0
+    expected = np.sqrt(((xyz - xyz.mean(0)) ** 2).sum(-1).mean(0))
+    assert np.allclose(superposed_rmsf(mdcath.ca().coords), expected, atol=2e-3)
+
+
+def test_md_bfactor_is_debye_waller_of_rep_rmsf(mdcath) -> None:
+    targets = residue_targets(mdcath)
+    rep, mask = representative_coords(mdcath)
+    rmsf = superposed_rmsf(rep)
+    assert mask.all() and targets["bfactor_mask"].all()
+    assert np.allclose(targets["bfactor_A2"], 8 * math.pi**2 / 3 * rmsf**2, rtol=1e-5)
+    assert targets["rmsf_mask"].all() and (targets["rmsf_A"] > 0.1).all()
+
+
+def test_xray_bfactor_from_file(shared_data) -> None:
+    import gemmi
+
+    from dynafold.io import load
+
+    targets = residue_targets(load(shared_data / "xray/1aki.pdb").protein())
+    st = gemmi.read_structure(str(shared_data / "xray/1aki.pdb"))
+    expected = [next(a for a in res if a.name == ("CA" if res.name == "GLY" else "CB")).b_iso
+                for res in st[0][0] if res.het_flag == "A"]
+    assert np.allclose(targets["bfactor_A2"], expected, atol=1e-3)
+    assert targets["bfactor_mask"].all() and not targets["rmsf_mask"].any()
+
+
+def test_bfactor_rmsf_conversion() -> None:
+    assert bfactor_from_rmsf(np.array([1.0]))[0] == pytest.approx(26.318945, rel=1e-6)
+    assert DEBYE_WALLER_FACTOR == pytest.approx(8 * math.pi**2 / 3)
+    r = np.array([0.3, 1.2, 2.5])
+    assert np.allclose(rmsf_from_bfactor(bfactor_from_rmsf(r)), r)
+
+
+def test_sample_conformer_uniform_and_seeded() -> None:
+    draws = [sample_conformer(4, np.random.default_rng(s)) for s in range(4000)]
+    counts = np.bincount(draws, minlength=4)
+    assert counts.min() > 850 and counts.max() < 1150
+    assert sample_conformer(7, np.random.default_rng(5)) == sample_conformer(7, np.random.default_rng(5))

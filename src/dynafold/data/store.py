@@ -1,0 +1,195 @@
+"""The ensemble store: one compressed ``.npz`` per system plus ``manifest.json``.
+
+A system file holds the topology once (protein heavy atoms), the conformers
+(K, N, 3) float32 Angstrom, the atom mask, optional B-factors (K, N), the
+per-residue targets of :func:`dynafold.data.targets.residue_targets` and a
+JSON ``meta`` record (name, source, method, counts, provenance, notes). Files
+are written atomically, so a file that exists is complete. The manifest is
+updated under a file lock with read-merge-write, so several ``prepare`` calls
+(or array-job shards) can add to one store; it can always be rebuilt from the
+system files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dynafold.ensemble import Ensemble, Topology
+from dynafold.errors import DynafoldInputError, TruncatedFileError
+from dynafold.io.atomic import atomic_path
+
+MANIFEST = "manifest.json"
+SYSTEM_SUFFIX = ".npz"
+_TOPOLOGY_FIELDS = ("chain_ids", "res_ids", "ins_codes", "res_names", "atom_names", "elements", "hetero")
+_TARGET_FIELDS = ("rmsf_A", "rmsf_mask", "bfactor_A2", "bfactor_mask")
+
+
+@dataclass
+class StoredSystem:
+    """A system read back from the store."""
+
+    ensemble: Ensemble
+    targets: dict[str, np.ndarray]
+    meta: dict
+
+
+def system_path(store: str | os.PathLike, name: str) -> Path:
+    return Path(store) / f"{name}{SYSTEM_SUFFIX}"
+
+
+def system_files(store: str | os.PathLike) -> list[Path]:
+    """Complete system files of a store (temporary files excluded), sorted by name."""
+    return sorted(p for p in Path(store).glob(f"*{SYSTEM_SUFFIX}") if not p.name.startswith("."))
+
+
+def write_system(store: str | os.PathLike, ensemble: Ensemble, targets: dict[str, np.ndarray],
+                 meta: dict) -> dict:
+    """Write one system file atomically; returns its manifest entry.
+
+    ``ensemble`` should hold protein heavy atoms; ``meta`` needs at least
+    ``name`` and ``source``.
+    """
+    name = meta["name"]
+    path = system_path(store, name)
+    entry = {
+        **meta,
+        "method": ensemble.method,
+        "n_conformers": ensemble.n_conformers,
+        "n_residues": ensemble.n_residues,
+        "n_atoms": ensemble.n_atoms,
+        "file": path.name,
+        "notes": list(ensemble.notes),
+    }
+    arrays = {f: getattr(ensemble.topology, f) for f in _TOPOLOGY_FIELDS}
+    arrays.update({k: np.asarray(targets[k]) for k in _TARGET_FIELDS})
+    arrays["coords"] = ensemble.coords.astype(np.float32)
+    arrays["mask"] = ensemble.mask
+    if ensemble.bfactors is not None:
+        arrays["bfactors"] = ensemble.bfactors.astype(np.float32)
+    arrays["meta"] = np.array(json.dumps(entry))
+    with atomic_path(path) as tmp:
+        np.savez_compressed(tmp, **arrays)
+    return entry
+
+
+def read_system(path: str | os.PathLike) -> StoredSystem:
+    """Read a system file written by :func:`write_system`."""
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"]))
+            topology = Topology(**{f: z[f] for f in _TOPOLOGY_FIELDS})
+            ensemble = Ensemble(
+                topology=topology, coords=z["coords"], method=meta["method"],
+                bfactors=z["bfactors"] if "bfactors" in z.files else None, mask=z["mask"],
+                name=meta["name"], notes=list(meta.get("notes", [])),
+            )
+            targets = {k: z[k] for k in _TARGET_FIELDS}
+    except (OSError, ValueError, KeyError) as err:
+        raise TruncatedFileError(f"cannot read store file: {err}", path) from err
+    return StoredSystem(ensemble=ensemble, targets=targets, meta=meta)
+
+
+def read_meta(path: str | os.PathLike) -> dict:
+    """Only the ``meta`` record of a system file."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return json.loads(str(z["meta"]))
+    except (OSError, ValueError, KeyError) as err:
+        raise TruncatedFileError(f"cannot read store file: {err}", path) from err
+
+
+def load_manifest(store: str | os.PathLike) -> dict:
+    """The manifest of a store (an empty one when absent)."""
+    path = Path(store) / MANIFEST
+    if not path.exists():
+        return {"version": 1, "systems": [], "rejected": [], "failed": [], "calls": [], "counts": {}}
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise DynafoldInputError(f"corrupt manifest: {err}", path) from err
+
+
+@contextlib.contextmanager
+def _locked(store: Path) -> Iterator[None]:
+    store.mkdir(parents=True, exist_ok=True)
+    with open(store / ".manifest.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _merge(items: list[dict], new: list[dict], key: str) -> list[dict]:
+    merged = {item[key]: item for item in items}
+    merged.update({item[key]: item for item in new})
+    return sorted(merged.values(), key=lambda item: item[key])
+
+
+def update_manifest(store: str | os.PathLike, systems: list[dict] = (), rejected: list[dict] = (),
+                    failed: list[dict] = (), call: dict | None = None) -> dict:
+    """Merge entries into the manifest under a lock and rewrite it atomically.
+
+    Systems and rejections are keyed by name, failures by path; a newly
+    prepared system removes an older rejection or failure of the same name.
+    Counts are recomputed. Returns the new manifest.
+    """
+    store = Path(store)
+    with _locked(store):
+        manifest = load_manifest(store)
+        done = {s["name"] for s in systems}
+        manifest["systems"] = _merge(manifest["systems"], list(systems), "name")
+        manifest["rejected"] = [r for r in _merge(manifest["rejected"], list(rejected), "name")
+                                if r["name"] not in done]
+        manifest["failed"] = _merge(manifest["failed"], list(failed), "path")
+        if call is not None:
+            manifest["calls"].append(call)
+        counts: dict[str, dict[str, int]] = {}
+        for s in manifest["systems"]:
+            c = counts.setdefault(s["source"], {"systems": 0, "conformers": 0})
+            c["systems"] += 1
+            c["conformers"] += s["n_conformers"]
+        manifest["counts"] = counts
+        with atomic_path(store / MANIFEST) as tmp:
+            tmp.write_text(json.dumps(manifest, indent=1))
+        return manifest
+
+
+def reconcile_manifest(store: str | os.PathLike) -> dict:
+    """Add to the manifest every complete system file it lacks (after a kill)."""
+    store = Path(store)
+    listed = {s["file"] for s in load_manifest(store)["systems"]}
+    missing = [read_meta(p) for p in system_files(store) if p.name not in listed]
+    return update_manifest(store, systems=missing)
+
+
+def remove_stale_temporaries(store: str | os.PathLike) -> list[Path]:
+    """Delete temporary files left by killed writers (their process is gone)."""
+    removed = []
+    for tmp in Path(store).glob(".*.tmp*"):
+        parts = tmp.name.split(".")
+        pid = int(parts[-3]) if len(parts) >= 4 and parts[-3].isdigit() else None
+        if pid is None or pid == os.getpid() or _alive(pid):
+            continue
+        tmp.unlink(missing_ok=True)
+        removed.append(tmp)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,62 @@
+"""The store: system files round trip, manifest merging and reconciliation."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pytest
+
+from dynafold.data.store import (
+    load_manifest,
+    read_system,
+    reconcile_manifest,
+    remove_stale_temporaries,
+    update_manifest,
+    write_system,
+)
+from dynafold.data.targets import residue_targets
+
+
+@pytest.fixture(scope="module")
+def nmr(shared_data):
+    from dynafold.io import load
+
+    return load(shared_data / "nmr/1l2y.pdb").protein()
+
+
+def test_system_round_trip(nmr, tmp_path) -> None:
+    targets = residue_targets(nmr)
+    entry = write_system(tmp_path, nmr, targets, {"name": "1l2y", "source": "nmr"})
+    assert entry["n_conformers"] == 38 and entry["n_residues"] == 20 and entry["file"] == "1l2y.npz"
+    back = read_system(tmp_path / "1l2y.npz")
+    assert np.array_equal(back.ensemble.coords, nmr.coords)
+    assert back.ensemble.coords.dtype == np.float32
+    assert back.ensemble.topology.residue_keys() == nmr.topology.residue_keys()
+    assert back.ensemble.method == "nmr" and back.meta["source"] == "nmr"
+    for key, value in targets.items():
+        assert np.array_equal(back.targets[key], value)
+
+
+def _add(args: tuple[str, int]) -> None:
+    store, i = args
+    update_manifest(store, systems=[{"name": f"s{i}", "source": "x", "n_conformers": i, "file": f"s{i}.npz"}])
+
+
+def test_manifest_merges_concurrent_writers(tmp_path) -> None:
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(_add, [(str(tmp_path), i) for i in range(12)]))
+    manifest = load_manifest(tmp_path)
+    assert sorted(s["name"] for s in manifest["systems"]) == sorted(f"s{i}" for i in range(12))
+    assert manifest["counts"]["x"] == {"systems": 12, "conformers": sum(range(12))}
+    json.loads((tmp_path / "manifest.json").read_text())
+
+
+def test_reconcile_adds_files_missing_from_manifest(nmr, tmp_path) -> None:
+    write_system(tmp_path, nmr, residue_targets(nmr), {"name": "a", "source": "nmr"})
+    (tmp_path / ".b.999999999.tmp.npz").write_bytes(b"half written")
+    assert remove_stale_temporaries(tmp_path)
+    assert not list(tmp_path.glob(".*.tmp*"))
+    manifest = reconcile_manifest(tmp_path)
+    assert [s["name"] for s in manifest["systems"]] == ["a"]

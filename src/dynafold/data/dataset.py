@@ -1,0 +1,119 @@
+"""A torch Dataset over a prepared store, and the padding collate function."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from dynafold.data.crop import crop_indices
+from dynafold.data.features import atom14_coords, featurize
+from dynafold.data.store import load_manifest, read_system
+from dynafold.data.targets import aggregated_distogram, representative_coords, sample_conformer
+from dynafold.errors import EmptyEnsembleError
+
+# keys whose first (and for the distogram also second) axis runs over residues
+_PAIR_KEYS = ("distogram_target",)
+_SCALAR_KEYS = ("method",)
+
+
+class EnsembleDataset(Dataset):
+    """Items of a store: features of :func:`featurize` plus ensemble targets.
+
+    Each item holds the batch-contract keys for one system: the reference
+    (first) conformer as ``template_coords``, one conformer drawn uniformly
+    at random as ``coords``, the aggregated distogram over all K conformers
+    (computed on the cropped residues) and the stored B-factor/RMSF targets.
+
+    Parameters
+    ----------
+    store : folder written by ``dynafold prepare``.
+    systems : names to use (default: all in the manifest).
+    crop_size : residues kept per item (None: no crop).
+    crop_mode : 'contiguous' or 'spatial' (nearest residues to a random centre).
+    seed : randomness of item ``i`` in epoch ``e`` comes from
+        ``np.random.default_rng([seed, e, i])``; call :meth:`get` with your
+        own generator for other schemes.
+    """
+
+    def __init__(self, store: str | os.PathLike, systems: list[str] | None = None,
+                 crop_size: int | None = None, crop_mode: str = "contiguous", seed: int = 0) -> None:
+        self.store = Path(store)
+        entries = load_manifest(self.store)["systems"]
+        if systems is not None:
+            wanted = set(systems)
+            entries = [e for e in entries if e["name"] in wanted]
+        if not entries:
+            raise EmptyEnsembleError("no systems in store" + (" matching the selection" if systems else ""),
+                                     self.store)
+        self.entries = entries
+        self.crop_size = crop_size
+        self.crop_mode = crop_mode
+        self.seed = seed
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @property
+    def names(self) -> list[str]:
+        return [e["name"] for e in self.entries]
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        return self.get(index, np.random.default_rng([self.seed, self.epoch, index]))
+
+    def get(self, index: int, rng: np.random.Generator) -> dict[str, torch.Tensor]:
+        """Item ``index`` with all randomness (conformer, crop) drawn from ``rng``."""
+        stored = read_system(self.store / self.entries[index]["file"])
+        ens = stored.ensemble
+        item = featurize(ens, residue_targets=stored.targets)
+        coords14, _ = atom14_coords(ens)
+        item["coords"] = torch.from_numpy(coords14[sample_conformer(ens.n_conformers, rng)].copy())
+        rep, rep_mask = representative_coords(ens)
+        keep = crop_indices(self.crop_mode, rep[0], rep_mask, self.crop_size, rng)
+        item = crop_item(item, torch.from_numpy(keep))
+        item["distogram_target"] = torch.from_numpy(aggregated_distogram(rep[:, keep], rep_mask[keep]))
+        return item
+
+
+def crop_item(item: dict[str, torch.Tensor], keep: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Keep residues ``keep`` (1-D long) in every per-residue tensor of an item."""
+    out = {}
+    for key, value in item.items():
+        if key in _SCALAR_KEYS:
+            out[key] = value
+        elif key in _PAIR_KEYS:
+            out[key] = value[keep][:, keep]
+        else:
+            out[key] = value[keep]
+    return out
+
+
+def collate(items: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    """Stack items into a batch, zero-padding the residue axes to the longest item.
+
+    Padding has ``token_mask`` (and every other mask) False.
+    """
+    n_max = max(int(item["token_mask"].shape[0]) for item in items)
+    batch = {}
+    for key in items[0]:
+        values = [item[key] for item in items]
+        if key in _SCALAR_KEYS:
+            batch[key] = torch.stack(values)
+            continue
+        n_axes = 2 if key in _PAIR_KEYS else 1
+        out = values[0].new_zeros((len(values),) + (n_max,) * n_axes + tuple(values[0].shape[n_axes:]))
+        for b, v in enumerate(values):
+            n = v.shape[0]
+            if n_axes == 2:
+                out[b, :n, :n] = v
+            else:
+                out[b, :n] = v
+        batch[key] = out
+    return batch

@@ -1,0 +1,159 @@
+"""Prepare a store: list the systems, curate each (in parallel), write, record.
+
+Resumable: systems whose file exists are skipped; files are written
+atomically so a killed run leaves no partial file (stale temporaries are
+removed on the next run) and the manifest is reconciled with the files.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from dynafold.data.sources import Job, SourceOptions, curate, list_jobs
+from dynafold.data.store import (
+    reconcile_manifest,
+    remove_stale_temporaries,
+    system_path,
+    update_manifest,
+    write_system,
+)
+from dynafold.errors import DynafoldError, DynafoldInputError
+
+
+@dataclass
+class PrepareReport:
+    """What one ``prepare`` call did."""
+
+    prepared: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    rejected: list[dict] = field(default_factory=list)
+    failed: list[dict] = field(default_factory=list)
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """'i/n' -> (i, n) with 0 <= i < n."""
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError as err:
+        raise DynafoldInputError(f"shard must look like i/n, got {text!r}") from err
+    if n < 1 or not 0 <= i < n:
+        raise DynafoldInputError(f"shard {text!r}: need 0 <= i < n")
+    return i, n
+
+
+def run_job(job: Job, store: str, options: SourceOptions) -> dict:
+    """Curate and write one system; returns a result record (runs in workers)."""
+    from dynafold.data.targets import residue_targets
+
+    try:
+        ens, reason = curate(job, options)
+        if ens is None:
+            return {"status": "rejected", "name": job.name, "source": job.kind, "path": job.path,
+                    "reason": reason}
+        meta = {"name": job.name, "source": job.kind, "origin": job.path,
+                "options": dict(job.options)}
+        entry = write_system(store, ens, residue_targets(ens), meta)
+        return {"status": "done", "entry": entry}
+    except (DynafoldError, OSError, ValueError, KeyError) as err:
+        message = str(err) or type(err).__name__
+        if getattr(err, "path", None) is None:
+            message = f"{job.path}: {message}"
+        return {"status": "failed", "name": job.name, "path": job.path, "error": message}
+
+
+def prepare_store(kind: str, paths: list[str | os.PathLike], store: str | os.PathLike,
+                  options: SourceOptions | None = None, workers: int = 1, shard: tuple[int, int] = (0, 1),
+                  on_event: Callable[[str, dict], None] | None = None,
+                  progress: bool = False) -> PrepareReport:
+    """Add the systems of ``paths`` (a source ``kind``) to ``store``.
+
+    ``shard=(i, n)`` keeps every n-th job starting at i (a cluster array job
+    runs n calls on one store). ``on_event(kind, record)`` is called for each
+    failure and rejection (the CLI prints them). ``progress`` shows a rich bar.
+    """
+    options = options or SourceOptions()
+    store = Path(store)
+    store.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(store)
+    reconcile_manifest(store)
+    jobs, failed = list_jobs(kind, paths, options)
+    jobs = jobs[shard[0]::shard[1]]
+    report = PrepareReport(failed=list(failed))
+    for f in failed:
+        _emit(on_event, "failed", f)
+    todo = []
+    for job in jobs:
+        if system_path(store, job.name).exists():
+            report.skipped.append(job.name)
+        else:
+            todo.append(job)
+
+    def record(result: dict) -> None:
+        if result["status"] == "done":
+            report.prepared.append(result["entry"]["name"])
+            update_manifest(store, systems=[result["entry"]])
+        elif result["status"] == "rejected":
+            rec = {k: result[k] for k in ("name", "source", "path", "reason")}
+            report.rejected.append(rec)
+            update_manifest(store, rejected=[rec])
+            _emit(on_event, "rejected", rec)
+        else:
+            rec = {"path": result["path"], "name": result["name"], "error": result["error"]}
+            report.failed.append(rec)
+            update_manifest(store, failed=[rec])
+            _emit(on_event, "failed", rec)
+
+    with _progress(progress, len(todo), f"prepare {kind}") as advance:
+        if workers <= 1:
+            for job in todo:
+                record(run_job(job, str(store), options))
+                advance()
+        else:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                futures = [pool.submit(run_job, job, str(store), options) for job in todo]
+                for fut in as_completed(futures):
+                    record(fut.result())
+                    advance()
+    update_manifest(store, failed=failed, call={
+        "kind": kind, "paths": [str(p) for p in paths], "shard": f"{shard[0]}/{shard[1]}",
+        "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "options": _jsonable(asdict(options)),
+        "prepared": len(report.prepared), "skipped": len(report.skipped),
+        "rejected": len(report.rejected), "failed": len(report.failed),
+    })
+    return report
+
+
+def _emit(on_event: Callable[[str, dict], None] | None, kind: str, record: dict) -> None:
+    if on_event is not None:
+        on_event(kind, record)
+
+
+def _jsonable(options: dict) -> dict:
+    return {k: sorted(v) if isinstance(v, (set, frozenset, tuple)) else v for k, v in options.items()}
+
+
+class _progress:
+    """A rich progress bar (or nothing); yields a function that advances it."""
+
+    def __init__(self, enabled: bool, total: int, label: str) -> None:
+        self.enabled, self.total, self.label = enabled, total, label
+
+    def __enter__(self) -> Callable[[], None]:
+        if not self.enabled:
+            return lambda: None
+        from rich.progress import Progress
+
+        self.bar = Progress(transient=False)
+        self.bar.start()
+        task = self.bar.add_task(self.label, total=self.total)
+        return lambda: self.bar.advance(task)
+
+    def __exit__(self, *exc) -> None:
+        if self.enabled:
+            self.bar.stop()

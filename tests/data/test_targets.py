@@ -51,6 +51,15 @@ def test_distogram_matches_loop_on_nmr_ensemble(nmr) -> None:
     assert (got[mask][:, mask].max(-1) < 1).any()  # a real ensemble gives soft targets
 
 
+def test_distogram_blocks_agree(nmr, monkeypatch) -> None:
+    import dynafold.data.targets as targets
+
+    coords, mask = representative_coords(nmr)
+    whole = aggregated_distogram(coords, mask)
+    monkeypatch.setattr(targets, "_ROW_BLOCK", 32)
+    assert np.array_equal(aggregated_distogram(coords, mask), whole)
+
+
 def test_distogram_bin_side() -> None:
     b = DISTOGRAM_BOUNDARIES_A
     assert distogram_bins(np.array([0.0, b[0], b[0] + 1e-6, b[-1], 100.0])).tolist() == [0, 0, 1, 62, 63]

@@ -7,6 +7,8 @@ import numpy as np
 from dynafold.const import BFACTOR_MIN_VALID_A2, DEBYE_WALLER_FACTOR, DISTOGRAM_BOUNDARIES_A
 from dynafold.ensemble import Ensemble
 
+_ROW_BLOCK = 128  # residues per block of the distogram histogram (bounds the int64 counts)
+
 
 def distogram_bins(distances_A: np.ndarray, boundaries_A: np.ndarray = DISTOGRAM_BOUNDARIES_A) -> np.ndarray:
     """Bin index of each distance: the number of boundaries strictly below it.
@@ -31,18 +33,22 @@ def aggregated_distogram(coords: np.ndarray, mask: np.ndarray | None = None,
     -------
     (R, R, n_bins) float32. Every pair of valid residues sums to 1 over bins
     (the diagonal sits in bin 0); pairs with an invalid residue are all zero.
-    Built by accumulating a histogram, memory O(R^2 n_bins).
+    Built by accumulating a histogram block by block: memory O(R^2 n_bins)
+    for the float32 result, never O(K R^2 n_bins).
     """
     coords = np.asarray(coords, dtype=np.float64)
     n_conf, n_res = coords.shape[:2]
     n_bins = len(boundaries_A) + 1
-    counts = np.zeros(n_res * n_res * n_bins, dtype=np.int64)
-    offsets = np.arange(n_res * n_res, dtype=np.int64) * n_bins
-    for k in range(n_conf):
-        d = np.linalg.norm(coords[k, :, None] - coords[k, None, :], axis=-1)
-        counts += np.bincount(offsets + distogram_bins(d, boundaries_A).ravel(),
-                              minlength=counts.size)
-    hist = (counts.reshape(n_res, n_res, n_bins) / max(n_conf, 1)).astype(np.float32)
+    hist = np.zeros((n_res, n_res, n_bins), dtype=np.float32)
+    for i0 in range(0, n_res, _ROW_BLOCK):
+        rows = slice(i0, min(i0 + _ROW_BLOCK, n_res))
+        n_rows = rows.stop - rows.start
+        offsets = np.arange(n_rows * n_res, dtype=np.int64) * n_bins
+        counts = np.zeros(n_rows * n_res * n_bins, dtype=np.int64)
+        for k in range(n_conf):
+            d = np.linalg.norm(coords[k, rows, None] - coords[k, None, :], axis=-1)
+            counts += np.bincount(offsets + distogram_bins(d, boundaries_A).ravel(), minlength=counts.size)
+        hist[rows] = counts.reshape(n_rows, n_res, n_bins) / max(n_conf, 1)
     if mask is not None:
         mask = np.asarray(mask, dtype=bool)
         hist[~(mask[:, None] & mask[None, :])] = 0.0

@@ -94,3 +94,31 @@ def test_targets_from_a_prepared_store(tmp_path, shared_data):
     expected = load(shared_data / "nmr" / "1l2y.pdb").protein()
     assert ref.n_conformers == 38
     np.testing.assert_allclose(ref.coords, expected.coords, atol=1e-3)
+
+
+def test_cli_makes_targets_from_atlas_and_mdcath_layouts(tmp_path, shared_data):
+    """ATLAS zip / mdCATH HDF5 built from the real trajectories, listed through the CLI."""
+    from click.testing import CliRunner
+
+    from dynafold.cli import cli
+
+    atlas_io = pytest.importorskip("dynafold.io.atlas")
+    mdcath_io = pytest.importorskip("dynafold.io.mdcath")
+    md = shared_data / "md"
+    atlas_ens = load(md / "atlas_3tvj_I" / "3tvj_I_10frames.dcd", md / "atlas_3tvj_I" / "3tvj_I.pdb")
+    atlas_io.write_atlas_zip(atlas_ens, tmp_path / "atlas" / "3tvj_I_protein.zip", name="3tvj_I")
+    ntl9 = load(md / "mdcath_2hbaA00" / "2hbaA00_320_0.xtc", md / "mdcath_2hbaA00" / "2hbaA00.pdb", stop=30)
+    mdcath_io.write_mdcath(ntl9, tmp_path / "mdcath" / "mdcath_dataset_2hbaA00.h5", domain="2hbaA00")
+    split = tmp_path / "split.csv"
+    split.write_text("name,seqres\n3tvj_I,X\n")
+    for kind, name, frames, extra in (("atlas", "3tvj_I", 10, ["--split", str(split)]),
+                                      ("mdcath", "2hbaA00", 30, [])):
+        out = tmp_path / kind / "targets.csv"
+        res = CliRunner().invoke(cli, ["benchmark", str(out), "--make-targets-from",
+                                       f"{kind}:{tmp_path / kind}", *extra])
+        assert res.exit_code == 0, res.output
+        (target,) = tg.read_targets(out)
+        assert target.name == name and target.reference_topology is None
+        ref = tg.load_reference(target)
+        assert ref.n_conformers == frames
+        np.testing.assert_allclose(tg.load_input(target).coords[0], ref.protein().coords[0], atol=2e-3)

@@ -60,3 +60,11 @@ def test_reconcile_adds_files_missing_from_manifest(nmr, tmp_path) -> None:
     assert not list(tmp_path.glob(".*.tmp*"))
     manifest = reconcile_manifest(tmp_path)
     assert [s["name"] for s in manifest["systems"]] == ["a"]
+
+
+def test_later_success_clears_failure_and_rejection(tmp_path) -> None:
+    update_manifest(tmp_path, failed=[{"path": "x.pdb", "name": "x", "error": "bad"}],
+                    rejected=[{"name": "y", "source": "misato", "path": "m.h5", "reason": "r"}])
+    manifest = update_manifest(tmp_path, systems=[
+        {"name": n, "source": "nmr", "n_conformers": 1, "file": f"{n}.npz"} for n in ("x", "y")])
+    assert manifest["failed"] == [] and manifest["rejected"] == []

@@ -26,7 +26,9 @@ def prepare(kind: str, paths: tuple[str, ...], store: str, method: str | None, t
             peptide_list: str | None, quiet: bool) -> None:
     """Curate KIND sources (atlas, mdcath, misato, nmr, xray, traj) found in PATHS into STORE.
 
-    Each PATH is a file or a folder of them. Systems already in the store are
+    Each PATH is a file or a folder of them. 'xray' also takes EM and predicted
+    models (one conformer each; label them with --method em|afdb|other); 'traj'
+    takes XTC/DCD/TRR files with --topology. Systems already in the store are
     skipped, so an interrupted call can be re-run; several calls may add to one store.
     """
     from pathlib import Path

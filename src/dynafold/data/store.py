@@ -150,7 +150,8 @@ def update_manifest(store: str | os.PathLike, systems: list[dict] = (), rejected
         manifest["systems"] = _merge(manifest["systems"], list(systems), "name")
         manifest["rejected"] = [r for r in _merge(manifest["rejected"], list(rejected), "name")
                                 if r["name"] not in done]
-        manifest["failed"] = _merge(manifest["failed"], list(failed), "path")
+        manifest["failed"] = [f for f in _merge(manifest["failed"], list(failed), "path")
+                              if f.get("name") not in done]
         if call is not None:
             manifest["calls"].append(call)
         counts: dict[str, dict[str, int]] = {}

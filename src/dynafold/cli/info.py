@@ -6,12 +6,18 @@ import json
 
 import click
 
+from dynafold.errors import NoProteinError
+
 
 def summary(path: str, topology: str | None = None, **layout_options) -> dict:
     """Load ``path`` with :func:`dynafold.io.load` and describe it as a plain dict."""
     from dynafold.io import load
 
     ens = load(path, topology, **layout_options)
+    if not ens.topology.is_protein().any():
+        left = ", ".join(sorted(set(ens.topology.res_names.tolist()))[:8]) or "none"
+        raise NoProteinError("no protein atoms (residues left after stripping hydrogens, "
+                             f"waters and ions: {left})", path)
     topo = ens.topology
     starts = topo.residue_starts()
     chains = list(dict.fromkeys(topo.chain_ids[starts].tolist()))

@@ -20,8 +20,13 @@ def _read_gemmi(path: Path) -> gemmi.Structure:
     try:
         st = gemmi.read_structure(str(path))
     except (RuntimeError, ValueError) as err:
-        raise TruncatedFileError(f"cannot parse structure: {err}", path) from err
+        raise TruncatedFileError(f"cannot parse structure: {_one_line(err)}", path) from err
     return _tidy(st)
+
+
+def _one_line(err: Exception) -> str:
+    """gemmi messages quote the offending line after a newline; keep them on one line."""
+    return " ".join(str(err).split())
 
 
 def _tidy(st: gemmi.Structure) -> gemmi.Structure:
@@ -58,7 +63,7 @@ def read_pdb_text(text: str, name: str, method: str | None = None) -> Ensemble:
     try:
         st = gemmi.read_pdb_string(text)
     except (RuntimeError, ValueError) as err:
-        raise TruncatedFileError(f"cannot parse PDB text: {err}", name) from err
+        raise TruncatedFileError(f"cannot parse PDB text: {_one_line(err)}", name) from err
     return structure_to_ensemble(_tidy(st), Path(name), method)
 
 

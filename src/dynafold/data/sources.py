@@ -16,7 +16,7 @@ import numpy as np
 
 from dynafold.data import curation
 from dynafold.ensemble import Ensemble
-from dynafold.errors import DynafoldInputError, EmptyEnsembleError
+from dynafold.errors import DynafoldInputError, EmptyEnsembleError, TruncatedFileError
 
 KINDS = ("atlas", "mdcath", "misato", "nmr", "xray", "traj")
 _STRUCTURE = (".pdb", ".ent", ".cif", ".mmcif", ".pdb.gz", ".cif.gz", ".ent.gz")
@@ -100,8 +100,6 @@ def mdcath_runs(path: Path, temperatures: tuple[str, ...]) -> list[tuple[str, st
             return [(domain, t, r) for domain in f for t in temperatures
                     if t in f[domain] for r in sorted(f[domain][t], key=int)]
     except OSError as err:
-        from dynafold.errors import TruncatedFileError
-
         raise TruncatedFileError(f"cannot open HDF5 file: {err}", path) from err
 
 

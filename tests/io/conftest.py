@@ -35,3 +35,14 @@ def mdcath_traj(mdcath_files: tuple[Path, Path]) -> Ensemble:
 @pytest.fixture(scope="session")
 def atlas_traj(atlas_files: tuple[Path, Path]) -> Ensemble:
     return read_trajectory(*atlas_files)
+
+
+@pytest.fixture(scope="session")
+def adk_files(md_dir: Path) -> tuple[Path, Path]:
+    """(XTC, GRO) of adenylate kinase in water."""
+    return md_dir / "adk_oplsaa" / "adk_oplsaa.xtc", md_dir / "adk_oplsaa" / "adk_oplsaa.gro"
+
+
+@pytest.fixture(scope="session")
+def adk_traj(adk_files: tuple[Path, Path]) -> Ensemble:
+    return read_trajectory(*adk_files)

@@ -11,7 +11,7 @@ import pytest
 from dynafold.ensemble import Ensemble
 from dynafold.errors import EmptyEnsembleError, TopologyMismatchError, TruncatedFileError
 from dynafold.io import load, save
-from dynafold.io.trajectory import read_topology, read_trajectory, write_trajectory
+from dynafold.io.trajectory import read_trajectory, write_trajectory
 
 
 def test_mdcath_xtc_matches_mdtraj(mdcath_files, mdcath_traj: Ensemble) -> None:
@@ -33,9 +33,8 @@ def test_atlas_dcd_matches_mdtraj(atlas_files, atlas_traj: Ensemble) -> None:
     np.testing.assert_allclose(atlas_traj.coords, ref.xyz * 10.0, atol=1e-4)
 
 
-def test_adk_gro_topology_protein_atoms_and_rmsf(md_dir: Path) -> None:
-    folder = md_dir / "adk_oplsaa"
-    ens = read_trajectory(folder / "adk_oplsaa.xtc", folder / "adk_oplsaa.gro")
+def test_adk_gro_topology_protein_atoms_and_rmsf(adk_files, adk_traj: Ensemble) -> None:
+    ens = adk_traj
     assert ens.coords.shape == (10, 47681, 3)
     assert int(ens.topology.is_protein().sum()) == 3341
     ca = ens.ca()
@@ -44,18 +43,20 @@ def test_adk_gro_topology_protein_atoms_and_rmsf(md_dir: Path) -> None:
     # C-alpha RMSF without fitting, float64 loop, against the MDAnalysis fixture
     xyz = ca.coords.astype(np.float64)
     rmsf = np.sqrt(((xyz - xyz.mean(axis=0)) ** 2).sum(axis=2).mean(axis=0))
-    np.testing.assert_allclose(rmsf, np.load(folder / "adk_oplsaa_CA_rmsf.npy"), atol=1e-3)
-    stripped = load(folder / "adk_oplsaa.xtc", folder / "adk_oplsaa.gro", stop=2)
-    assert stripped.n_atoms == int(ens.topology.protein_heavy().sum())
+    np.testing.assert_allclose(rmsf, np.load(adk_files[0].parent / "adk_oplsaa_CA_rmsf.npy"), atol=1e-3)
+    np.testing.assert_allclose(ens.times_ps, np.arange(10) * 100.0, atol=1e-3)
 
 
-def test_gro_topology_matches_mdtraj_selection(md_dir: Path) -> None:
-    gro = md_dir / "adk_oplsaa" / "adk_oplsaa.gro"
-    topo = read_topology(gro)
-    ref = mdtraj.load_topology(str(gro))
-    np.testing.assert_array_equal(np.nonzero(topo.ca())[0], ref.select("protein and name CA"))
-    np.testing.assert_array_equal(np.nonzero(topo.is_protein())[0], ref.select("protein"))
-    assert topo.is_water().sum() == len(ref.select("water"))
+def test_gro_topology_matches_mdtraj(adk_files, adk_traj: Ensemble) -> None:
+    xtc, gro = adk_files
+    topo = adk_traj.topology
+    ref = mdtraj.load(str(xtc), top=str(gro), stride=5)
+    np.testing.assert_array_equal(np.nonzero(topo.ca())[0], ref.topology.select("protein and name CA"))
+    np.testing.assert_array_equal(np.nonzero(topo.is_protein())[0], ref.topology.select("protein"))
+    assert topo.is_water().sum() == len(ref.topology.select("water"))
+    np.testing.assert_allclose(adk_traj.coords[::5], ref.xyz * 10.0, atol=1e-4)
+    stripped = load(xtc, gro, stop=2)
+    assert stripped.n_atoms == int(topo.protein_heavy().sum())
 
 
 @pytest.mark.parametrize("sl", [(None, None, None), (7, 400, 13), (None, None, 50), (-5, None, None),
@@ -72,6 +73,7 @@ def test_dcd_frame_slice_equals_slicing_full_load(atlas_files, atlas_traj: Ensem
     np.testing.assert_array_equal(part.coords, atlas_traj.coords[slice(*sl)])
 
 
+@pytest.mark.filterwarnings("ignore:Unlikely unit cell vectors")
 @pytest.mark.parametrize("suffix,atol", [(".xtc", 1e-2), (".trr", 1e-4), (".dcd", 1e-4)])
 def test_write_read_roundtrip(tmp_path: Path, atlas_traj: Ensemble, suffix: str, atol: float) -> None:
     ens = atlas_traj.select_frames(slice(0, 6))

@@ -70,3 +70,18 @@ def test_bad_replica_and_bad_zip(tmp_path: Path, atlas_zip: Path) -> None:
     empty.mkdir()
     with pytest.raises(DynafoldInputError, match="no ATLAS trajectory"):
         read_atlas(empty)
+
+
+def test_corrupt_member_error_names_the_zip_and_member(tmp_path: Path, atlas_zip: Path) -> None:
+    broken = tmp_path / "broken_protein.zip"
+    with zipfile.ZipFile(atlas_zip) as src, zipfile.ZipFile(broken, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            # cut inside a frame (a cut between frames is a valid shorter XTC)
+            dst.writestr(name, data[: len(data) // 2 + 100] if name.endswith("R2_fit.xtc") else data)
+    assert read_atlas(broken, replica=1).n_conformers == 10
+    with pytest.raises(TruncatedFileError) as err:
+        read_atlas(broken, replica=2)
+    message = str(err.value)
+    assert message.startswith(f"{broken}: 3tvj_I_prod_R2_fit.xtc: ")
+    assert "truncated" in message

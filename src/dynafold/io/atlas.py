@@ -67,7 +67,10 @@ def read_atlas(path: str | os.PathLike, replica: int | str = 1, start: int | Non
             for member in wanted:
                 target = Path(tmp) / Path(member).name
                 target.write_bytes(archive.read(member))
-            return _read_folder(Path(tmp), path, replica, start, stop, stride)
+            try:
+                return _read_folder(Path(tmp), path, replica, start, stop, stride)
+            except DynafoldInputError as err:  # name the archive, not the temporary copy
+                raise type(err)(str(err).replace(f"{tmp}{os.sep}", ""), path) from err
     except (zipfile.BadZipFile, EOFError) as err:
         raise TruncatedFileError(f"cannot read zip archive: {err}", path) from err
 

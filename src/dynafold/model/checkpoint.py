@@ -17,16 +17,17 @@ CONFIG_NAME = "config.json"
 
 
 def save_checkpoint(path: str | os.PathLike, model: DynafoldModel,
-                    state_dict: dict[str, torch.Tensor] | None = None) -> Path:
+                    state_dict: dict[str, torch.Tensor] | None = None, extra_config: dict | None = None) -> Path:
     """Write ``model``'s weights (or ``state_dict``, e.g. EMA weights) to ``path`` (.safetensors).
 
-    The model config is stored in the file's metadata and as config.json in the same folder.
+    The model config (under "model", plus ``extra_config`` entries such as the
+    training config) is stored in the file's metadata and as config.json in the same folder.
     """
     from safetensors.torch import save_file
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    cfg_json = json.dumps({"model": model.cfg.to_dict()}, indent=1)
+    cfg_json = json.dumps({"model": model.cfg.to_dict(), **(extra_config or {})}, indent=1)
     tensors = {k: v.detach().contiguous().cpu() for k, v in (state_dict or model.state_dict()).items()}
     with atomic_path(path) as tmp:
         save_file(tensors, str(tmp), metadata={"dynafold_config": cfg_json})

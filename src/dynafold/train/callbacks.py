@@ -1,0 +1,71 @@
+"""Callbacks: JSONL metrics log, safetensors checkpoints + resumable state, validation."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import lightning as L
+
+from dynafold.data.dataset import EnsembleDataset
+from dynafold.model.checkpoint import save_checkpoint
+from dynafold.train.state import save_state
+from dynafold.train.validate import validate
+
+METRICS_LOG = "metrics.jsonl"
+MODEL_NAME = "model.safetensors"
+
+
+def truncate_log(path: Path, after_step: int) -> None:
+    """Drop log lines of steps later than ``after_step`` (left by an interrupted run)."""
+    if not path.is_file():
+        return
+    keep = [line for line in path.read_text().splitlines() if line.strip()
+            and json.loads(line).get("step", 0) <= after_step]
+    path.write_text("".join(line + "\n" for line in keep))
+
+
+class RunRecorder(L.Callback):
+    """On the main process: log every ``log_every`` steps, validate every ``val_every``,
+    checkpoint every ``checkpoint_every`` and at the last step.
+
+    Checkpoints: RUN_DIR/step_NNNNNNN.safetensors and RUN_DIR/model.safetensors
+    (EMA weights, readable by :func:`dynafold.model.load_model`), RUN_DIR/config.json,
+    and the resumable state (RUN_DIR/state.json + state_NNNNNNN.safetensors).
+    """
+
+    def __init__(self, run_dir: Path, run_config: dict, val_dataset: EnsembleDataset | None) -> None:
+        self.run_dir, self.run_config, self.val_dataset = Path(run_dir), run_config, val_dataset
+        self.t0 = time.perf_counter()
+
+    def on_fit_start(self, trainer: L.Trainer, pl_module) -> None:
+        if trainer.is_global_zero:
+            truncate_log(self.run_dir / METRICS_LOG, pl_module.start_step)
+        self.t0 = time.perf_counter()
+
+    def _log(self, record: dict) -> None:
+        with open(self.run_dir / METRICS_LOG, "a") as f:
+            f.write(json.dumps(record) + "\n")
+
+    def on_train_batch_end(self, trainer: L.Trainer, pl_module, outputs, batch, batch_idx: int) -> None:
+        if not trainer.is_global_zero:
+            return
+        cfg = pl_module.train_cfg
+        step = pl_module.current_step
+        last = step == cfg.max_steps
+        if step % cfg.log_every == 0 or last:
+            self._log({"step": step, **pl_module.last_terms, "elapsed_s": round(time.perf_counter() - self.t0, 3)})
+        if self.val_dataset is not None and cfg.val_every and (step % cfg.val_every == 0 or last):
+            with pl_module.ema.applied(pl_module.model):
+                self._log({"step": step, **validate(pl_module.model, self.val_dataset, cfg, pl_module.seed)})
+        if step % cfg.checkpoint_every == 0 or last:
+            self.checkpoint(trainer, pl_module, step)
+
+    def checkpoint(self, trainer: L.Trainer, pl_module, step: int) -> None:
+        model, ema = pl_module.model, pl_module.ema
+        weights = ema.state_dict(model)
+        save_checkpoint(self.run_dir / f"step_{step:07d}.safetensors", model, weights, self.run_config)
+        save_checkpoint(self.run_dir / MODEL_NAME, model, weights, self.run_config)
+        save_state(self.run_dir, step, model, ema.shadow, trainer.optimizers[0],
+                   trainer.lr_scheduler_configs[0].scheduler, {"seed": pl_module.seed, **self.run_config})

@@ -1,0 +1,86 @@
+"""``train``: build datasets, the Lightning trainer and callbacks; start or resume a run."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from dynafold.errors import DynafoldInputError
+from dynafold.model.config import ModelConfig
+from dynafold.train.config import TrainConfig, preset
+from dynafold.train.state import STATE_JSON
+
+
+def train(store: str | os.PathLike, preset_name: str, out: str | os.PathLike, *, max_steps: int | None = None,
+          resume: bool = False, devices: int | str = 1, num_nodes: int = 1, strategy: str = "auto",
+          accelerator: str = "auto", seed: int = 0, val_systems: Sequence[str] = (),
+          callbacks: Sequence = (), **overrides) -> Path:
+    """Train (or continue training) a model on a prepared store; returns the final checkpoint.
+
+    Parameters
+    ----------
+    store : folder written by ``dynafold prepare``.
+    preset_name : 'tiny', 'small' or 'base' (model sizes and optimisation settings).
+    out : run folder: checkpoints, config.json, state.json, metrics.jsonl.
+    max_steps : total optimisation steps (default: the preset's).
+    resume : continue from ``out``'s last state; the run then equals an
+        uninterrupted one with the same seed (the config and seed come from the state).
+    devices, num_nodes, strategy, accelerator : passed to ``lightning.Trainer``.
+    val_systems : store systems held out of training and used for validation.
+    callbacks : extra Lightning callbacks.
+    overrides : TrainConfig fields replacing the preset's (new runs only).
+    """
+    import lightning as L
+    import torch
+
+    from dynafold.data.dataset import EnsembleDataset
+    from dynafold.train.callbacks import MODEL_NAME, RunRecorder
+    from dynafold.train.module import DynafoldTraining
+    from dynafold.train.state import load_state
+
+    out = Path(out)
+    state = None
+    if resume:
+        state = load_state(out)
+        record = state[0]
+        model_cfg = ModelConfig.from_dict(record["model"])
+        train_cfg = TrainConfig.from_dict(record["train"])
+        if max_steps is not None:
+            train_cfg = replace(train_cfg, max_steps=max_steps)
+        preset_name, seed, val_systems = record["preset"], record["seed"], record["val_systems"]
+        start = record["step"]
+    else:
+        if (out / STATE_JSON).exists():
+            raise DynafoldInputError("holds a training run already; pass --resume or choose another --out", out)
+        model_cfg, train_cfg = preset(preset_name, max_steps=max_steps, **overrides)
+        start = 0
+    out.mkdir(parents=True, exist_ok=True)
+
+    names = EnsembleDataset(store).names
+    unknown = sorted(set(val_systems) - set(names))
+    if unknown:
+        raise DynafoldInputError(f"validation systems not in the store: {', '.join(unknown)}", store)
+    train_names = [n for n in names if n not in set(val_systems)]
+    if not train_names:
+        raise DynafoldInputError("no systems left for training after holding out the validation systems", store)
+    train_set = EnsembleDataset(store, systems=train_names, crop_size=train_cfg.crop_size,
+                                crop_mode=train_cfg.crop_mode)
+    val_set = EnsembleDataset(store, systems=list(val_systems)) if val_systems else None
+    run_config = {"preset": preset_name, "model": model_cfg.to_dict(), "train": train_cfg.to_dict(),
+                  "val_systems": list(val_systems), "store": str(store)}
+
+    torch.manual_seed(seed)
+    module = DynafoldTraining(model_cfg, train_cfg, train_set, seed, start_step=start, resume=state)
+    if start >= train_cfg.max_steps:
+        return out / MODEL_NAME
+    gpu = torch.cuda.is_available() and accelerator in ("auto", "gpu", "cuda")
+    trainer = L.Trainer(
+        accelerator=accelerator, devices=devices, num_nodes=num_nodes, strategy=strategy,
+        precision="bf16-mixed" if gpu else "32-true", max_steps=train_cfg.max_steps - start, max_epochs=1,
+        enable_checkpointing=False, logger=False, enable_progress_bar=False, enable_model_summary=False,
+        use_distributed_sampler=False, num_sanity_val_steps=0, limit_val_batches=0,
+        callbacks=[RunRecorder(out, run_config, val_set), *callbacks], default_root_dir=str(out))
+    trainer.fit(module)
+    return out / MODEL_NAME

@@ -1,0 +1,122 @@
+"""Training runs on real NMR ensembles: losses fall, resume replays exactly, DDP, validation, CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import lightning as L
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from dynafold.data.dataset import EnsembleDataset
+from dynafold.model import load_model
+from dynafold.train.batches import step_batch
+from dynafold.train.losses import total_loss
+from dynafold.train.run import train
+from dynafold.train.state import load_state
+
+QUIET = {"accelerator": "cpu"}
+
+
+def _fixed_loss(checkpoint, store) -> float:
+    """Loss of a checkpoint on 8 fixed batches with fixed noise (not the training draws)."""
+    model, cfg = load_model(checkpoint)
+    ds = EnsembleDataset(store, crop_size=24)
+    total = 0.0
+    with torch.no_grad():
+        for step in range(8):
+            batch = step_batch(ds, 1, seed=99, step=step, rank=0)
+            g = torch.Generator().manual_seed(step)
+            out = model(batch, multiplicity=4, generator=g)
+            weights = {"diffusion": 4.0, "smooth_lddt": 1.0, "distogram": 0.03, "bfactor": 1e-3}
+            total += float(total_loss(out, batch, weights, cfg.sigma_data)["loss"])
+    return total / 8
+
+
+def test_tiny_training_lowers_the_loss(nmr_store, tmp_path):
+    final = train(nmr_store, "tiny", tmp_path, max_steps=60, seed=1, **QUIET)
+    assert final.is_file() and (tmp_path / "config.json").is_file()
+    assert not list(tmp_path.rglob("*.ckpt"))  # Lightning's own pickled checkpoints stay off
+    log = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log] == list(range(1, 61))
+    first, last = _fixed_loss(tmp_path / "step_0000005.safetensors", nmr_store), _fixed_loss(final, nmr_store)
+    assert last < 0.95 * first, (first, last)
+    dist = [r["distogram"] for r in log]
+    assert sum(dist[-5:]) < sum(dist[:5])
+
+
+class _Crash(L.Callback):
+    """Simulates a killed job: fails after step ``at``."""
+
+    def __init__(self, at: int) -> None:
+        self.at = at
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+        if pl_module.current_step == self.at:
+            raise RuntimeError("simulated crash")
+
+
+def test_resume_replays_an_uninterrupted_run(nmr_store, tmp_path):
+    whole, broken = tmp_path / "whole", tmp_path / "broken"
+    train(nmr_store, "tiny", whole, max_steps=12, seed=5, **QUIET)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        train(nmr_store, "tiny", broken, max_steps=12, seed=5, callbacks=[_Crash(8)], **QUIET)
+    assert load_state(broken)[0]["step"] == 5  # last checkpoint before the crash
+    train(nmr_store, "tiny", broken, resume=True, **QUIET)
+    a, b = load_state(whole), load_state(broken)
+    assert a[0]["step"] == b[0]["step"] == 12
+    assert a[1].keys() == b[1].keys()
+    for key in a[1]:  # model, EMA and optimizer tensors
+        torch.testing.assert_close(a[1][key], b[1][key], atol=0, rtol=0, msg=key)
+    torch.testing.assert_close(load_file(whole / "model.safetensors"), load_file(broken / "model.safetensors"),
+                               atol=0, rtol=0)
+    steps = [json.loads(line)["step"] for line in (broken / "metrics.jsonl").read_text().splitlines()]
+    assert steps == list(range(1, 13))  # the crashed run's steps 6-8 were replaced
+
+
+def test_validation_metrics_are_logged(nmr_store, tmp_path):
+    train(nmr_store, "tiny", tmp_path, max_steps=4, val_systems=["nmr_neopetrosiamide"], val_every=4, **QUIET)
+    val = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()
+           if "val/distogram" in line]
+    assert len(val) == 1 and val[0]["step"] == 4
+    assert 0 < val[0]["val/distogram"] < 10 and -1 <= val[0]["val/bfactor_pearson"] <= 1
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["val_systems"] == ["nmr_neopetrosiamide"] and config["preset"] == "tiny"
+
+
+def _cli(*args, timeout=240):
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    return subprocess.run([sys.executable, "-m", "dynafold", "train", *args], capture_output=True, text=True,
+                          env=env, timeout=timeout)
+
+
+def test_cli_errors_are_one_line(nmr_store, tmp_path, capsys):
+    from dynafold.cli import main
+
+    for args, words in (
+        (["--out", str(tmp_path / "none"), "--resume"], "nothing to resume"),
+        (["--out", str(tmp_path / "r"), "--val-systems", "nope"], "nope"),
+    ):
+        with pytest.raises(SystemExit) as exc:
+            main(["train", "--data", str(nmr_store), "--preset", "tiny", *args])
+        err = capsys.readouterr().err.strip()
+        assert exc.value.code == 2 and err.startswith("dynafold: error:") and words in err
+        assert len(err.splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_ddp_two_cpu_processes(nmr_store, tmp_path):
+    out = tmp_path / "ddp"
+    res = _cli("--data", str(nmr_store), "--preset", "tiny", "--out", str(out), "--max-steps", "4",
+               "--devices", "2", "--strategy", "ddp", "--accelerator", "cpu", "--seed", "2")
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "world_size: 2" in res.stderr or "distributed_backend=gloo" in res.stderr
+    record, tensors = load_state(out)
+    assert record["step"] == 4
+    assert all(torch.isfinite(v).all() for v in tensors.values())
+    model, _ = load_model(out / "model.safetensors")
+    assert model is not None

@@ -102,3 +102,15 @@ def test_unknown_model_is_a_clear_error(ca_1gya):
 
     with pytest.raises(DynafoldInputError, match="valid: anm, gnm"):
         enm.raw_msf(ca_1gya, "foo")
+
+
+def test_shipped_scales_are_reproduced_by_fit_scales(shared_references, tmp_path):
+    """enm_scales.json = fit_scales on the three shared MD trajectories (mdCATH, ATLAS, AdK)."""
+    pytest.importorskip("dynafold.metrics.rmsf")
+    from dynafold.bench.targets import make_targets
+
+    make_targets([r for r in shared_references if r[0] in ("2hbaA00", "3tvj_I", "adk")], tmp_path / "md.csv")
+    fitted = enm.fit_scales(tmp_path / "md.csv", out=None)
+    shipped = enm.load_scales()
+    for model in enm.MODELS:
+        assert fitted[model] == pytest.approx(shipped[model], rel=1e-6)

@@ -137,24 +137,24 @@ def fit_scale(raw_per_target: list[np.ndarray], rmsf_per_target: list[np.ndarray
 def fit_scales(targets_csv: str | os.PathLike, out: str | os.PathLike | None = SCALES_PATH) -> dict:
     """Fit the ANM and GNM scales on the MD references of a target list.
 
-    For every target: C-alpha RMSF of the whole reference (superposed onto its
-    mean, :func:`dynafold.metrics.rmsf.rmsf`) against the raw fluctuations of
-    the input structure. Writes the JSON (scales plus provenance) to ``out``
+    For every target: per-residue C-alpha RMSF of the whole reference
+    (:func:`dynafold.metrics.rmsf.residue_rmsf`, as the benchmark scores it)
+    against the raw fluctuations of the input structure. Writes the JSON (scales plus provenance) to ``out``
     unless it is None; returns the dict.
     """
     from dynafold.bench.targets import load_input, load_reference, read_targets
     from dynafold.io.atomic import atomic_path
-    from dynafold.metrics.rmsf import rmsf
+    from dynafold.metrics.rmsf import residue_rmsf
 
     targets = read_targets(targets_csv)
     raw: dict[str, list[np.ndarray]] = {m: [] for m in MODELS}
     ref_rmsf: list[np.ndarray] = []
     for target in targets:
-        ca_ref = load_reference(target).ca()
+        profile = residue_rmsf(load_reference(target))
         ca_in = load_input(target).ca().coords[0]
-        if len(ca_in) != ca_ref.n_atoms:
-            raise DynafoldInputError(f"{target.name}: input and reference C-alpha counts differ")
-        ref_rmsf.append(rmsf(ca_ref.coords))
+        if len(ca_in) != len(profile):
+            raise DynafoldInputError(f"{target.name}: input C-alpha and reference residue counts differ")
+        ref_rmsf.append(profile)
         for m in MODELS:
             raw[m].append(raw_msf(ca_in, m))
     result = {m: fit_scale(raw[m], ref_rmsf) for m in MODELS}

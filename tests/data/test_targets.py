@@ -7,16 +7,13 @@ import math
 import numpy as np
 import pytest
 
-from dynafold.const import DEBYE_WALLER_FACTOR, DISTOGRAM_BOUNDARIES_A
+from dynafold.const import DISTOGRAM_BOUNDARIES_A
 from dynafold.data.targets import (
     aggregated_distogram,
-    bfactor_from_rmsf,
     distogram_bins,
     representative_coords,
     residue_targets,
-    rmsf_from_bfactor,
     sample_conformer,
-    superposed_rmsf,
 )
 
 
@@ -65,25 +62,27 @@ def test_distogram_bin_side() -> None:
     assert distogram_bins(np.array([0.0, b[0], b[0] + 1e-6, b[-1], 100.0])).tolist() == [0, 0, 1, 62, 63]
 
 
-def test_rmsf_matches_mdtraj_superposition(shared_data, mdcath) -> None:
+def _mdtraj_rmsf(folder, selection: str) -> np.ndarray:
+    """RMSF with mdtraj: fit to frame 0, then repeatedly to the mean structure."""
     import mdtraj as md
 
-    folder = shared_data / "md/mdcath_2hbaA00"
     traj = md.load(str(folder / "2hbaA00_320_0.xtc"), top=str(folder / "2hbaA00.pdb"), stride=10)
-    traj = traj.atom_slice(traj.topology.select("name CA"))
+    traj = traj.atom_slice(traj.topology.select(selection))
     traj.superpose(traj, 0)
+    for _ in range(30):
+        traj.superpose(md.Trajectory(traj.xyz.mean(0, keepdims=True), traj.topology), 0)
     xyz = traj.xyz.astype(np.float64) * 10.0
-    expected = np.sqrt(((xyz - xyz.mean(0)) ** 2).sum(-1).mean(0))
-    assert np.allclose(superposed_rmsf(mdcath.ca().coords), expected, atol=2e-3)
+    return np.sqrt(((xyz - xyz.mean(0)) ** 2).sum(-1).mean(0))
 
 
-def test_md_bfactor_is_debye_waller_of_rep_rmsf(mdcath) -> None:
+def test_md_rmsf_and_bfactor_targets_match_mdtraj(shared_data, mdcath) -> None:
+    folder = shared_data / "md/mdcath_2hbaA00"
     targets = residue_targets(mdcath)
-    rep, mask = representative_coords(mdcath)
-    rmsf = superposed_rmsf(rep)
-    assert mask.all() and targets["bfactor_mask"].all()
-    assert np.allclose(targets["bfactor_A2"], 8 * math.pi**2 / 3 * rmsf**2, rtol=1e-5)
-    assert targets["rmsf_mask"].all() and (targets["rmsf_A"] > 0.1).all()
+    assert targets["rmsf_mask"].all() and targets["bfactor_mask"].all()
+    assert np.allclose(targets["rmsf_A"], _mdtraj_rmsf(folder, "name CA"), atol=2e-3)
+    rep_rmsf = _mdtraj_rmsf(folder, "name CB or (resname GLY and name CA)")
+    assert np.allclose(targets["bfactor_A2"], 8 * math.pi**2 / 3 * rep_rmsf**2, rtol=1e-3, atol=1e-3)
+    assert (targets["rmsf_A"] > 0.1).all()
 
 
 def test_xray_bfactor_from_file(shared_data) -> None:
@@ -97,13 +96,6 @@ def test_xray_bfactor_from_file(shared_data) -> None:
                 for res in st[0][0] if res.het_flag == "A"]
     assert np.allclose(targets["bfactor_A2"], expected, atol=1e-3)
     assert targets["bfactor_mask"].all() and not targets["rmsf_mask"].any()
-
-
-def test_bfactor_rmsf_conversion() -> None:
-    assert bfactor_from_rmsf(np.array([1.0]))[0] == pytest.approx(26.318945, rel=1e-6)
-    assert DEBYE_WALLER_FACTOR == pytest.approx(8 * math.pi**2 / 3)
-    r = np.array([0.3, 1.2, 2.5])
-    assert np.allclose(rmsf_from_bfactor(bfactor_from_rmsf(r)), r)
 
 
 def test_sample_conformer_uniform_and_seeded() -> None:

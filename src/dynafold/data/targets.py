@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from dynafold.const import BFACTOR_MIN_VALID_A2, DEBYE_WALLER_FACTOR, DISTOGRAM_BOUNDARIES_A
+from dynafold.const import BFACTOR_MIN_VALID_A2, DISTOGRAM_BOUNDARIES_A
 from dynafold.ensemble import Ensemble
+from dynafold.metrics.rmsf import rmsf, rmsf_to_bfactor
 
 _ROW_BLOCK = 128  # residues per block of the distogram histogram (bounds the int64 counts)
 
@@ -55,16 +56,6 @@ def aggregated_distogram(coords: np.ndarray, mask: np.ndarray | None = None,
     return hist
 
 
-def bfactor_from_rmsf(rmsf_A: np.ndarray, factor: float = DEBYE_WALLER_FACTOR) -> np.ndarray:
-    """Debye-Waller: B = factor * RMSF^2 (A^2), RMSF the 3-D root-mean-square displacement."""
-    return factor * np.square(np.asarray(rmsf_A, dtype=np.float64))
-
-
-def rmsf_from_bfactor(bfactor_A2: np.ndarray, factor: float = DEBYE_WALLER_FACTOR) -> np.ndarray:
-    """Inverse of :func:`bfactor_from_rmsf`: RMSF = sqrt(B / factor) (Angstrom)."""
-    return np.sqrt(np.clip(np.asarray(bfactor_A2, dtype=np.float64), 0.0, None) / factor)
-
-
 def sample_conformer(n_conformers: int, rng: np.random.Generator) -> int:
     """Index of one conformer drawn uniformly at random (for the denoiser)."""
     return int(rng.integers(n_conformers))
@@ -83,28 +74,12 @@ def representative_coords(ensemble: Ensemble) -> tuple[np.ndarray, np.ndarray]:
     return coords, mask
 
 
-def superposed_rmsf(coords: np.ndarray) -> np.ndarray:
-    """RMSF (Angstrom) of each atom after least-squares superposition onto the first conformer.
-
-    coords: (K, M, 3) Angstrom. RMSF is the root mean square 3-D distance to
-    the mean position of the superposed conformers. Returns (M,) float64.
-    """
-    x = np.asarray(coords, dtype=np.float64)
-    x = x - x.mean(axis=1, keepdims=True)
-    ref = x[0]
-    h = np.einsum("kmi,mj->kij", x, ref)
-    u, _, vt = np.linalg.svd(h)
-    d = np.sign(np.linalg.det(u @ vt))
-    u[:, :, -1] *= d[:, None]
-    fitted = np.einsum("kmi,kij->kmj", x, u @ vt)
-    return np.sqrt(np.square(fitted - fitted.mean(axis=0)).sum(-1).mean(0))
-
-
 def residue_rmsf(ensemble: Ensemble, atom: str = "ca") -> tuple[np.ndarray, np.ndarray]:
     """Per-residue RMSF (Angstrom) after superposition, and its mask.
 
-    atom: "ca" (C-alpha) or "rep" (CB, CA for glycine). Every conformer is
-    superposed onto the first (see :func:`superposed_rmsf`). Residues without the atom, and every
+    atom: "ca" (C-alpha) or "rep" (CB, CA for glycine). The conformers are
+    fitted on those atoms iteratively to their mean
+    (:func:`dynafold.metrics.rmsf.rmsf`). Residues without the atom, and every
     residue of a single-conformer ensemble, are masked out.
     Returns rmsf (R,) float64 and mask (R,) bool.
     """
@@ -119,7 +94,7 @@ def residue_rmsf(ensemble: Ensemble, atom: str = "ca") -> tuple[np.ndarray, np.n
     values = np.zeros(n_res, dtype=np.float64)
     if ensemble.n_conformers < 2 or mask.sum() < 3:
         return values, np.zeros(n_res, dtype=bool)
-    values[mask] = superposed_rmsf(ensemble.coords[:, idx[mask]])
+    values[mask] = rmsf(ensemble.coords[:, idx[mask]], superpose="mean")
     return values, mask
 
 
@@ -135,7 +110,7 @@ def residue_targets(protein: Ensemble) -> dict[str, np.ndarray]:
     rmsf_A, rmsf_mask = residue_rmsf(protein, "ca")
     if protein.method == "md" and protein.n_conformers > 1:
         rep_rmsf, rep_mask = residue_rmsf(protein, "rep")
-        bfactor = bfactor_from_rmsf(rep_rmsf)
+        bfactor = rmsf_to_bfactor(rep_rmsf)
         valid = rep_mask
     else:
         rep = protein.topology.representative_atoms()

@@ -82,8 +82,6 @@ def test_table_values_follow_from_the_per_target_numbers(report):
         assert row["global_rmsf_rho"] == pytest.approx(spearmanr(pred, ref)[0], abs=1e-9)
         assert row["global_rmsf_rmse_A"] == pytest.approx(np.sqrt(np.mean((pred - ref) ** 2)), abs=1e-9)
         assert row["precision_lddt"] == pytest.approx(np.mean([m["lddt"]["precision"] for m in per]), abs=1e-12)
-    # md-split (MD predicting MD) beats the elastic networks on RMSF correlation
-    assert content["table"]["md-split"]["global_rmsf_r"] > content["table"]["gnm"]["global_rmsf_r"]
 
 
 def test_rerun_uses_the_cache_and_gives_the_same_numbers(report, shared_targets, tmp_path):
@@ -138,7 +136,8 @@ def test_model_generators_need_the_model(tmp_path):
         with pytest.raises(DynafoldError, match="model is not available"):
             parse_generators(["dynafold-md"])
     else:
-        pytest.skip("the model is available; scored in test_model_generator")
+        pytest.skip("dynafold.predict is present but no test checkpoint is scored yet "
+                    "(needs a tiny trained checkpoint: dynafold-md:CKPT)")
 
 
 def test_report_opens_in_headless_chromium(report, tmp_path):

@@ -14,7 +14,7 @@ A generator is given on the command line as ``NAME`` or ``NAME:ARG``:
 ==================  =====================================================
 
 The dynafold generators call ``dynafold.predict.sample_ensemble(structure,
-*, checkpoint, method, n_samples, seed) -> Ensemble``.
+*, checkpoint, method, n_samples, seed)`` and score its ``.ensemble``.
 """
 
 from __future__ import annotations
@@ -66,10 +66,10 @@ class Generator:
             return enm.sample_enm(load_input(target), self.name, n_samples, target_seed), reference
         if self.name in MODEL_GENERATORS:
             sample_ensemble = model_sampler()
-            pred = sample_ensemble(load_input(target), checkpoint=self.arg,
-                                   method=MODEL_GENERATORS[self.name], n_samples=n_samples,
-                                   seed=zlib.crc32(repr(target_seed).encode()))
-            return pred, reference
+            prediction = sample_ensemble(load_input(target), checkpoint=self.arg,
+                                         method=MODEL_GENERATORS[self.name], n_samples=n_samples,
+                                         seed=zlib.crc32(repr(target_seed).encode()))
+            return prediction.ensemble, reference
         return adapters.read_files(self.source_files(target), target.name), reference
 
 

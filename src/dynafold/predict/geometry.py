@@ -1,0 +1,65 @@
+"""Geometry checks of sampled conformers: chain breaks and steric clashes."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from dynafold.ensemble import Topology
+
+MAX_CA_CA_A = 4.2
+CLASH_DISTANCE_A = 2.2
+
+
+def consecutive_ca_pairs(topology: Topology) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (i, j) of C-alpha atoms of residues that follow each other in a chain.
+
+    Consecutive means same chain and residue numbers differing by one.
+    """
+    ca = np.nonzero(topology.ca())[0]
+    same_chain = topology.chain_ids[ca[1:]] == topology.chain_ids[ca[:-1]]
+    next_number = topology.res_ids[ca[1:]] - topology.res_ids[ca[:-1]] == 1
+    keep = same_chain & next_number
+    return ca[:-1][keep], ca[1:][keep]
+
+
+def ca_break_fraction(coords: np.ndarray, topology: Topology,
+                      max_distance_A: float = MAX_CA_CA_A) -> np.ndarray:
+    """Fraction of consecutive C-alpha pairs farther apart than ``max_distance_A``.
+
+    coords: (S, N, 3) Angstrom. Returns (S,).
+    """
+    i, j = consecutive_ca_pairs(topology)
+    if len(i) == 0:
+        return np.zeros(coords.shape[0])
+    d = np.linalg.norm(coords[:, i] - coords[:, j], axis=-1)
+    return (d > max_distance_A).mean(axis=1)
+
+
+def clash_counts(coords: np.ndarray, topology: Topology,
+                 clash_distance_A: float = CLASH_DISTANCE_A) -> np.ndarray:
+    """Number of heavy-atom pairs closer than ``clash_distance_A`` per conformer.
+
+    Pairs within one residue or in sequence-adjacent residues of a chain (which
+    hold the bonded and 1-3 neighbours) are not counted. coords: (S, N, 3)
+    Angstrom. Returns (S,) int.
+    """
+    heavy = np.nonzero(~topology.is_hydrogen())[0]
+    res = topology.residue_index()[heavy]
+    chain = topology.chain_ids[heavy]
+    counts = np.zeros(coords.shape[0], dtype=np.int64)
+    for s in range(coords.shape[0]):
+        pairs = cKDTree(coords[s, heavy]).query_pairs(clash_distance_A, output_type="ndarray")
+        if len(pairs) == 0:
+            continue
+        a, b = pairs[:, 0], pairs[:, 1]
+        far = (chain[a] != chain[b]) | (np.abs(res[a] - res[b]) > 1)
+        counts[s] = int(far.sum())
+    return counts
+
+
+def passes(coords: np.ndarray, topology: Topology, max_break_fraction: float = 0.01,
+           max_clashes: int = 0) -> np.ndarray:
+    """Boolean (S,): conformers with at most 1 % broken C-alpha links and no clash."""
+    return (ca_break_fraction(coords, topology) <= max_break_fraction) & (
+        clash_counts(coords, topology) <= max_clashes)

@@ -1,0 +1,90 @@
+"""Files written by ``dynafold predict``: ensemble, flexibility table, summary, plot."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from dynafold import __version__
+from dynafold.io import save
+from dynafold.io.atomic import atomic_path
+from dynafold.metrics.rmsf import bfactor_to_rmsf
+from dynafold.predict.pipeline import Prediction
+
+FORMATS = ("pdb", "cif", "xtc")
+
+
+def residue_table(pred: Prediction) -> list[dict]:
+    """One row per residue: chain, number, name, sampled RMSF, predicted B and its RMSF."""
+    topo = pred.ensemble.topology
+    starts = topo.residue_starts()
+    implied = bfactor_to_rmsf(pred.bfactor_A2)
+    return [
+        {"chain": str(topo.chain_ids[s]), "residue_number": int(topo.res_ids[s]) ,
+         "insertion_code": str(topo.ins_codes[s]), "residue_name": str(topo.res_names[s]),
+         "rmsf_A": round(float(pred.rmsf_A[r]), 4), "bfactor_A2": round(float(pred.bfactor_A2[r]), 3),
+         "bfactor_rmsf_A": round(float(implied[r]), 4)}
+        for r, s in enumerate(starts)
+    ]
+
+
+def summary(pred: Prediction, input_path: str, diversity_lddt: float) -> dict:
+    """The JSON summary of a prediction."""
+    return {
+        "dynafold_version": __version__, "input": input_path, "method": pred.method,
+        "samples": int(pred.ensemble.n_conformers), "steps": pred.steps, "seed": pred.seed,
+        "model_version": pred.model_version, "device": pred.device,
+        "n_residues": int(pred.ensemble.n_residues), "n_atoms": int(pred.ensemble.n_atoms),
+        "mean_rmsf_A": float(np.mean(pred.rmsf_A)), "mean_bfactor_A2": float(np.mean(pred.bfactor_A2)),
+        "diversity_lddt": diversity_lddt,
+        "geometry": {"passed": int(pred.valid.sum()), "checked": int(len(pred.valid)),
+                     "mean_ca_break_fraction": float(np.mean(pred.ca_break_fraction)),
+                     "mean_clashes": float(np.mean(pred.clashes))},
+        "timings_s": {k: round(v, 3) for k, v in pred.timings_s.items()},
+        "warnings": pred.warnings,
+    }
+
+
+def write_outputs(pred: Prediction, out_dir: str | Path, name: str, input_path: str,
+                  fmt: str = "pdb", plot: bool = True) -> dict[str, Path]:
+    """Write every output file of one prediction into ``out_dir``; returns their paths.
+
+    The ensemble's B-factor column holds the predicted B-factor (A^2) of each
+    atom's residue, for every model.
+    """
+    from dynafold.metrics.ensemble import lddt_diversity
+    from dynafold.metrics.lddt import lddt_matrix
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ens = pred.ensemble
+    per_atom_b = pred.bfactor_A2[ens.topology.residue_index()]
+    ens = replace(ens, bfactors=np.broadcast_to(per_atom_b, ens.coords.shape[:2]).copy())
+    paths: dict[str, Path] = {}
+    if fmt == "xtc":
+        paths["topology"] = out / f"{name}_topology.pdb"
+        paths["trajectory"] = save(ens, out / f"{name}_samples.xtc", paths["topology"])
+    else:
+        paths["ensemble"] = save(ens, out / f"{name}_ensemble.{fmt}")
+    rows = residue_table(pred)
+    paths["flexibility"] = out / f"{name}_flexibility.csv"
+    with atomic_path(paths["flexibility"]) as tmp, open(tmp, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    ca = pred.ensemble.ca().coords
+    res = np.arange(ca.shape[1])
+    diversity = lddt_diversity(lddt_matrix(ca, ca, res).global_) if len(ca) > 1 else float("nan")
+    paths["summary"] = out / f"{name}_summary.json"
+    with atomic_path(paths["summary"]) as tmp:
+        Path(tmp).write_text(json.dumps(summary(pred, input_path, diversity), indent=1))
+    if plot:
+        from dynafold.plots import flexibility_profile
+
+        paths["plot"] = flexibility_profile(rows, out / f"{name}_flexibility.png",
+                                            title=f"{name}: {pred.method} ensemble, {ens.n_conformers} samples")
+    return paths

@@ -1,0 +1,171 @@
+"""Sample an ensemble and per-residue flexibility for one input structure."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from dynafold.const import BACKBONE_ATOMS, canonical_method
+from dynafold.ensemble import Ensemble
+from dynafold.errors import MissingAtomsError, ResourceError
+from dynafold.predict import geometry
+from dynafold.predict.memory import available_bytes, samples_per_batch
+
+WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
+SHIPPED_CHECKPOINT = WEIGHTS_DIR / "dynafold_small.safetensors"
+MAX_MISSING_BACKBONE_FRACTION = 0.1
+
+
+@dataclass
+class Prediction:
+    """A sampled ensemble with its flexibility profile.
+
+    ensemble : S conformers of the input's protein residues (heavy atoms).
+    bfactor_A2 : (R,) B-factor head prediction per residue.
+    rmsf_A : (R,) C-alpha RMSF of the sampled ensemble (fit to its mean).
+    valid : (S,) conformers passing the geometry check.
+    """
+
+    ensemble: Ensemble
+    bfactor_A2: np.ndarray
+    rmsf_A: np.ndarray
+    valid: np.ndarray
+    ca_break_fraction: np.ndarray
+    clashes: np.ndarray
+    method: str
+    seed: int
+    steps: int
+    device: str
+    model_version: str
+    timings_s: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def default_checkpoint() -> Path:
+    """The model shipped inside the package."""
+    return SHIPPED_CHECKPOINT
+
+
+def model_version(checkpoint: Path) -> str:
+    """File name and the first 12 hex digits of the checkpoint's SHA-256."""
+    digest = hashlib.sha256(Path(checkpoint).read_bytes()).hexdigest()[:12]
+    return f"{Path(checkpoint).stem}@{digest}"
+
+
+def prepare_input(structure: Ensemble) -> tuple[Ensemble, list[str]]:
+    """First conformer, protein heavy atoms, residues with a complete N-CA-C backbone.
+
+    Residues lacking N, CA or C are dropped with a warning; more than 10 % of
+    such residues raise MissingAtomsError.
+    """
+    protein = structure.select_frames(slice(0, 1)).protein()
+    topo = protein.topology
+    res_idx = topo.residue_index()
+    has = np.zeros((topo.n_residues, 3), dtype=bool)
+    for j, name in enumerate(BACKBONE_ATOMS[:3]):
+        has[res_idx[topo.atom_names == name], j] = True
+    complete = has.all(axis=1)
+    warnings = []
+    if not complete.all():
+        keys = [f"{c}{n}{i}" for (c, n, i), ok in zip(topo.residue_keys(), complete) if not ok]
+        frac = 1.0 - complete.mean()
+        if frac > MAX_MISSING_BACKBONE_FRACTION:
+            raise MissingAtomsError(f"{len(keys)} of {len(complete)} residues lack backbone atoms "
+                                    f"(N, CA or C), more than {MAX_MISSING_BACKBONE_FRACTION:.0%}", structure.name)
+        warnings.append(f"dropped {len(keys)} residues with missing backbone atoms: {', '.join(keys[:10])}")
+        protein = protein.select_atoms(complete[res_idx])
+    return protein, warnings
+
+
+def resolve_device(device: str | None) -> str:
+    """'cuda' when a GPU is present and none was asked for, else the request or 'cpu'."""
+    import torch
+
+    if device is None:
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ResourceError("--device cuda was asked for but no CUDA GPU is available")
+    return device
+
+
+def sample_ensemble(structure: Ensemble, *, method: str = "xray", n_samples: int = 100,
+                    steps: int = 200, seed: int = 0, checkpoint: str | Path | None = None,
+                    device: str | None = None, batch_size: int | None = None,
+                    keep_valid: bool = False, max_attempts: int = 5,
+                    progress: Callable[[int, int], None] | None = None) -> Prediction:
+    """Sample ``n_samples`` conformers around ``structure`` with a trained model.
+
+    The same inputs, seed and batch size give the same ensemble. With
+    ``keep_valid`` more batches are drawn (at most ``max_attempts`` times
+    ``n_samples`` in all) until ``n_samples`` conformers pass the geometry
+    check; when too few pass, the best of the others fill the ensemble and a
+    warning says so. ``progress(done, total)`` is called after every batch.
+    """
+    import torch
+
+    from dynafold.data.features import NUM_ATOM_SLOTS, ensemble_from_atom14, featurize
+    from dynafold.metrics.rmsf import residue_rmsf
+    from dynafold.model import load_model
+
+    t0 = time.perf_counter()
+    method = canonical_method(method)
+    checkpoint = Path(checkpoint) if checkpoint else default_checkpoint()
+    device = resolve_device(device)
+    protein, warnings = prepare_input(structure)
+    model, cfg = load_model(checkpoint, device=device)
+    n_res = protein.n_residues
+    fit = samples_per_batch(n_res, cfg, available_bytes(device), n_samples)
+    if fit < 1:
+        raise ResourceError(f"{structure.name}: {n_res} residues do not fit in the memory of {device}; "
+                            "use a GPU (--device cuda) or a smaller protein/domain")
+    batch_size = min(batch_size or fit, fit)
+    feats = featurize(protein, method=method)
+    batch = {k: v[None].to(device) for k, v in feats.items()}
+    generator = torch.Generator().manual_seed(seed)
+    atom_mask = feats["atom_mask"].numpy().copy()
+    atom_mask[:, cfg.atom_slots:] = False  # slots the model does not place
+    t1 = time.perf_counter()
+    bfactor = model.predict_bfactor(batch)[0].float().cpu().numpy()
+    limit = n_samples * (max_attempts if keep_valid else 1)
+    chunks: list[np.ndarray] = []
+    n_done = n_valid = 0
+    while n_done < limit and (n_done < n_samples or (keep_valid and n_valid < n_samples)):
+        size = min(batch_size, limit - n_done)
+        xyz = np.zeros((size, n_res, NUM_ATOM_SLOTS, 3), dtype=np.float32)
+        xyz[..., : cfg.atom_slots, :] = model.sample(batch, size, steps=steps, generator=generator)[0].cpu()
+        chunk = ensemble_from_atom14(xyz, protein, atom_mask, method)
+        chunks.append(chunk.coords)
+        n_done += size
+        if keep_valid:
+            n_valid += int(geometry.passes(chunk.coords, chunk.topology).sum())
+        if progress:
+            progress(min(n_done, n_samples), n_samples)
+    t2 = time.perf_counter()
+    sampled = Ensemble(topology=chunk.topology, coords=np.concatenate(chunks), method=method,
+                       name=structure.name)
+    breaks = geometry.ca_break_fraction(sampled.coords, sampled.topology)
+    clashes = geometry.clash_counts(sampled.coords, sampled.topology)
+    valid = (breaks <= 0.01) & (clashes == 0)
+    order = np.arange(sampled.n_conformers)
+    if keep_valid:
+        # valid conformers first (in sampling order), then the least clashing others
+        order = np.lexsort((clashes + 1000 * breaks, ~valid))
+        if valid.sum() < n_samples:
+            warnings.append(f"only {int(valid.sum())} of {sampled.n_conformers} sampled conformers passed "
+                            f"the geometry check; {n_samples - int(valid.sum())} failing ones are kept")
+    order = np.sort(order[:n_samples]) if not keep_valid else order[:n_samples]
+    sampled = sampled.select_frames(order)
+    rmsf = residue_rmsf(sampled) if sampled.n_conformers > 1 else np.zeros(n_res)
+    return Prediction(
+        ensemble=sampled, bfactor_A2=bfactor[:n_res], rmsf_A=rmsf, valid=valid[order],
+        ca_break_fraction=breaks[order], clashes=clashes[order], method=method, seed=seed,
+        steps=steps, device=device, model_version=model_version(checkpoint),
+        timings_s={"setup": t1 - t0, "sampling": t2 - t1, "total": time.perf_counter() - t0},
+        warnings=warnings,
+    )
+

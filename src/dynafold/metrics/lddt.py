@@ -21,7 +21,7 @@ from dynafold.const import LDDT_INCLUSION_RADIUS_A, LDDT_THRESHOLDS_A
 from dynafold.errors import DynafoldInputError
 
 # float32 elements handled per block of the K x M x pairs computation
-_BLOCK_ELEMENTS = 1 << 19
+_BLOCK_ELEMENTS = 1 << 17
 # slack on the screening radius: matrix-product distances carry rounding errors
 _SCREEN_MARGIN_A = 0.05
 
@@ -55,58 +55,72 @@ def _sqrt(x):
 
 
 def _candidate_pairs(ref, residue_index, radius: float):
-    """Pairs i < j of different residues within ``radius`` (plus a margin) in any reference.
+    """Atom pairs i < j of different residues that may lie within ``radius`` in some reference.
 
-    ``ref`` is a (M, N, 3) float32 tensor; returns two int64 tensors.
+    Screening on residue spheres: centre = first atom of the residue, radius =
+    its farthest atom over all conformers; residue pairs whose centres come
+    within ``radius`` plus both sphere radii (plus a margin) in any conformer
+    contribute all their atom pairs. ``ref`` is (M, N, 3) float32; returns two
+    int64 tensors (a superset of the contacts, filtered exactly later).
     """
     import torch
 
-    m, n, _ = ref.shape
-    centred = ref - ref.mean(dim=1, keepdim=True)
-    cutoff = radius + _SCREEN_MARGIN_A
-    rows = max(1, _BLOCK_ELEMENTS // max(n, 1))
-    found_i, found_j = [], []
-    cols = torch.arange(n)
-    for r0 in range(0, n, rows):
-        r1 = min(n, r0 + rows)
-        near = torch.zeros(r1 - r0, n, dtype=torch.bool)
-        for k in range(m):
-            near |= torch.cdist(centred[k, r0:r1], centred[k]) <= cutoff
-        near &= cols[None, :] > torch.arange(r0, r1)[:, None]
-        near &= residue_index[r0:r1, None] != residue_index[None, :]
-        ii, jj = torch.nonzero(near, as_tuple=True)
-        found_i.append(ii + r0)
-        found_j.append(jj)
-    return torch.cat(found_i), torch.cat(found_j)
+    n = ref.shape[1]
+    starts = torch.nonzero(torch.cat([torch.tensor([True]), residue_index[1:] != residue_index[:-1]]))[:, 0]
+    sizes = torch.diff(torch.cat([starts, torch.tensor([n])]))
+    centres = ref[:, starts].double()  # (M, R, 3)
+    spread = (ref.double() - centres.repeat_interleave(sizes, dim=1)).norm(dim=-1).amax(0)  # (N,)
+    n_res = len(starts)
+    owner = torch.repeat_interleave(torch.arange(n_res), sizes)
+    reach = torch.zeros(n_res, dtype=torch.float64).scatter_reduce_(0, owner, spread, "amax")
+    limit2 = (radius + _SCREEN_MARGIN_A + reach[:, None] + reach[None, :]) ** 2
+    near = torch.zeros(n_res, n_res, dtype=torch.bool)
+    block = max(1, _BLOCK_ELEMENTS * 8 // max(n_res * n_res, 1))
+    for m0 in range(0, len(centres), block):
+        c = centres[m0:m0 + block]
+        sq = (c * c).sum(-1)
+        d2 = sq[:, :, None] + sq[:, None, :] - 2.0 * c @ c.transpose(1, 2)
+        near |= (d2 <= limit2).any(0)
+    ra, rb = torch.nonzero(torch.triu(near, diagonal=1), as_tuple=True)
+    # all atom pairs of each residue pair (ra, rb)
+    counts = sizes[ra] * sizes[rb]
+    pair_of = torch.repeat_interleave(torch.arange(len(ra)), counts)
+    offset = torch.arange(len(pair_of)) - torch.repeat_interleave(torch.cumsum(counts, 0) - counts, counts)
+    size_b = sizes[rb][pair_of]
+    i = starts[ra][pair_of] + offset // size_b
+    j = starts[rb][pair_of] + offset % size_b
+    return i, j
 
 
-def _threshold_counter(thresholds: tuple[float, ...]):
-    """Function (dev float32 tensor) -> number of thresholds t with dev <= t (int32).
+def _threshold_codes(thresholds: tuple[float, ...]):
+    """Return (codes, top): ``codes(dev)`` overwrites a float32 |d_pred - d_ref| tensor
+    with int32 codes such that the number of thresholds t with dev <= t is ``top - code``.
 
     For thresholds t0 * 2**i with t0 a power of two (the default 0.5, 1, 2, 4)
-    the count comes from the float32 exponent bits in one pass; otherwise one
+    the code comes from the float32 exponent bits in four in-place passes: for
+    x >= 0, x <= 2**q  <=>  ((bits(x) - 1) >> 23) <= 126 + q. Otherwise one
     comparison per threshold.
     """
     import torch
 
     t = np.asarray(thresholds, dtype=np.float64)
     q0 = np.log2(t[0])
-    doubling = q0 == np.round(q0) and np.array_equal(t, t[0] * 2.0 ** np.arange(len(t)))
-    if doubling:
-        # for x >= 0: x <= 2**q  <=>  ((bits(x) - 1) >> 23) <= 126 + q
-        top = int(q0) + len(t) + 126
+    n = len(t)
+    if q0 == np.round(q0) and np.array_equal(t, t[0] * 2.0 ** np.arange(n)):
+        top = int(q0) + n + 126
 
-        def count(dev):
-            e = dev.view(torch.int32).sub_(1).bitwise_right_shift_(23)
-            return e.neg_().add_(top).clamp_(0, len(t))
-        return count
+        def codes(dev):
+            e = dev.abs_().view(torch.int32).sub_(1).bitwise_right_shift_(23)
+            return e.clamp_(top - n, top)
+        return codes, top
 
-    def count_slow(dev):
-        out = torch.zeros(dev.shape, dtype=torch.int32)
+    def codes_slow(dev):
+        dev.abs_()
+        count = torch.zeros(dev.shape, dtype=torch.int32)
         for value in thresholds:
-            out += dev <= value
-        return out
-    return count_slow
+            count.sub_((dev <= value).to(torch.int32))
+        return count
+    return codes_slow, 0
 
 
 def lddt_matrix(pred_coords: np.ndarray, ref_coords: np.ndarray, residue_index: np.ndarray, *,
@@ -119,7 +133,8 @@ def lddt_matrix(pred_coords: np.ndarray, ref_coords: np.ndarray, residue_index: 
     ----------
     pred_coords : (K, N, 3) Angstrom.
     ref_coords : (M, N, 3) Angstrom, the same N atoms in the same order.
-    residue_index : (N,) residue of each atom (pairs inside one residue are skipped).
+    residue_index : (N,) residue of each atom, consecutive per residue (pairs
+        inside one residue are skipped).
     radius : inclusion radius in the reference, Angstrom.
     thresholds : distance-difference thresholds, Angstrom.
     per_residue : also return (K, M, R) per-residue scores.
@@ -142,39 +157,50 @@ def lddt_matrix(pred_coords: np.ndarray, ref_coords: np.ndarray, residue_index: 
     if pred.shape[0] == 0 or ref.shape[0] == 0:
         raise DynafoldInputError("lDDT needs at least one predicted and one reference conformer")
     res = torch.as_tensor(np.asarray(residue_index, dtype=np.int64))
+    if len(res) != pred.shape[1]:
+        raise DynafoldInputError(f"residue_index has {len(res)} entries for {pred.shape[1]} atoms")
+    if len(res) and len(torch.unique_consecutive(res)) != len(torch.unique(res)):
+        raise DynafoldInputError("the atoms of each residue must be consecutive")
     n_res = int(res.max()) + 1 if len(res) else 0
     k, m = pred.shape[0], ref.shape[0]
-    count = _threshold_counter(tuple(thresholds))
+    codes, top = _threshold_codes(tuple(thresholds))
     n_thr = len(thresholds)
 
     ci, cj = _candidate_pairs(ref, res, radius)
     preserved = torch.zeros(k, m, dtype=torch.int64)
     n_pairs = torch.zeros(m, dtype=torch.int64)
     if per_residue:
-        res_preserved = torch.zeros(k * m, n_res, dtype=torch.float64)
+        res_preserved = torch.zeros(k, m, n_res, dtype=torch.float64)
         res_pairs = torch.zeros(m, n_res, dtype=torch.float64)
     chunk = max(1, _BLOCK_ELEMENTS // k)
+    buf = torch.empty(k * chunk, dtype=torch.float32)
     for p0 in range(0, len(ci), chunk):
         i, j = ci[p0:p0 + chunk], cj[p0:p0 + chunk]
         d2_ref = _squared_distances(ref, i, j)  # (M, P)
         contact = d2_ref <= radius * radius
+        used = contact.any(0)
+        i, j, d2_ref, contact = i[used], j[used], d2_ref[:, used], contact[:, used]
+        n_chunk = len(i)
+        # a pair out of contact gets an infinite deviation, which meets no threshold
         d_ref = _sqrt(d2_ref).masked_fill_(~contact, float("inf"))
         d_pred = _sqrt(_squared_distances(pred, i, j))  # (K, P)
         n_pairs += contact.sum(1)
         if per_residue:
             cf = contact.double()
             res_pairs.index_add_(1, res[i], cf).index_add_(1, res[j], cf)
+        dev = buf[:k * n_chunk].view(k, n_chunk)
         for r in range(m):
-            c = count(torch.sub(d_pred, d_ref[r]).abs_())  # (K, P)
-            preserved[:, r] += c.sum(1)
+            code = codes(torch.sub(d_pred, d_ref[r], out=dev))  # (K, P) int32
             if per_residue:
-                cd = c.double()
-                rows = res_preserved[r::m]
-                rows.index_add_(1, res[i], cd).index_add_(1, res[j], cd)
+                count = (top - code).double()
+                res_preserved[:, r].index_add_(1, res[i], count).index_add_(1, res[j], count)
+                preserved[:, r] += count.sum(1).long()
+            else:
+                preserved[:, r] += top * n_chunk - code.sum(1, dtype=torch.int32)
     total = (n_thr * n_pairs).double()
     with np.errstate(invalid="ignore", divide="ignore"):
         global_ = (preserved.double() / total[None, :]).numpy()
         per_res = None
         if per_residue:
-            per_res = (res_preserved.view(k, m, n_res) / (n_thr * res_pairs)[None]).numpy()
+            per_res = (res_preserved / (n_thr * res_pairs)[None]).numpy()
     return LddtResult(global_=global_, per_residue=per_res, n_pairs=n_pairs.numpy())

@@ -1,0 +1,86 @@
+"""Time the K x M lDDT matrix against biotite.structure.lddt on the same input.
+
+Input: 100 + 100 perturbed copies (Gaussian, 0.5 A per coordinate, seed 0) of
+the X-ray structure 5ugo (326 residues, 2608 heavy atoms) from ../shared/data.
+C-alpha and all heavy atoms. biotite runs on a few reference conformers (one
+call per reference conformer against the 100 predicted ones) and is scaled to
+100. Peak memory: tracemalloc for Python/numpy, ru_maxrss for the process.
+
+Run: OMP_NUM_THREADS=2 python benchmarks/metrics_bench.py [--biotite-refs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+import tracemalloc
+from pathlib import Path
+
+import biotite.structure as struc
+import numpy as np
+import torch
+
+from dynafold.io import load
+from dynafold.metrics.lddt import lddt_matrix
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def _atom_array(ens) -> struc.AtomArray:
+    arr = struc.AtomArray(ens.n_atoms)
+    arr.chain_id = ens.topology.chain_ids
+    arr.res_id = ens.topology.res_ids
+    arr.res_name = ens.topology.res_names
+    return arr
+
+
+def run(selection: str, n: int, biotite_refs: int, noise_A: float) -> dict:
+    ens = load(DATA / "xray" / "5ugo.pdb").protein()
+    ens = ens.ca() if selection == "ca" else ens
+    rng = np.random.default_rng(0)
+    base = ens.coords[0]
+    pred = (base + rng.normal(0, noise_A, (n, *base.shape))).astype(np.float32)
+    ref = (base + rng.normal(0, noise_A, (n, *base.shape))).astype(np.float32)
+    res_idx = ens.topology.residue_index()
+
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    ours = lddt_matrix(pred, ref, res_idx).global_
+    t_ours = time.perf_counter() - t0
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    arr = _atom_array(ens)
+    t0 = time.perf_counter()
+    theirs = []
+    for m in range(biotite_refs):
+        arr.coord = ref[m]
+        theirs.append(struc.lddt(arr, pred))
+    t_bio = (time.perf_counter() - t0) * n / biotite_refs
+    diff = float(np.abs(np.stack(theirs, 1) - ours[:, :biotite_refs]).max())
+    return {"selection": selection, "atoms": ens.n_atoms, "residues": ens.n_residues,
+            "ours_s": t_ours, "biotite_s_scaled": t_bio, "ratio": t_bio / t_ours,
+            "tracemalloc_peak_MiB": peak / 2**20, "max_abs_diff": diff,
+            "mean_lddt": float(ours.mean())}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100, help="predicted and reference conformers")
+    parser.add_argument("--biotite-refs", type=int, default=2)
+    parser.add_argument("--noise", type=float, default=0.5, help="Gaussian noise, Angstrom")
+    args = parser.parse_args()
+    print(f"torch threads: {torch.get_num_threads()}")
+    for selection, refs in (("ca", max(args.biotite_refs, 10)), ("heavy", args.biotite_refs)):
+        r = run(selection, args.n, refs, args.noise)
+        print(f"{r['selection']:5s} {r['residues']} res {r['atoms']:5d} atoms  {args.n}x{args.n}: "
+              f"ours {r['ours_s']:.2f} s, biotite {r['biotite_s_scaled']:.1f} s "
+              f"(scaled from {refs} refs), ratio {r['ratio']:.0f}x, "
+              f"peak traced {r['tracemalloc_peak_MiB']:.0f} MiB, max |diff| {r['max_abs_diff']:.1e}, "
+              f"mean lDDT {r['mean_lddt']:.3f}")
+    print(f"process max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,13 +1,61 @@
-"""`dynafold predict`."""
+"""`dynafold predict`: sample an ensemble and per-residue flexibility for a structure."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from dynafold.errors import DynafoldError
+from dynafold.const import DEFAULT_METHOD, METHOD_IDS
 
 
-@click.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-def predict() -> None:
-    """Not yet available."""
-    raise DynafoldError("'dynafold predict' is not yet available in this version")
+@click.command()
+@click.argument("input_path", metavar="INPUT", required=False, type=click.Path(dir_okay=False))
+@click.option("--method", default=DEFAULT_METHOD, show_default=True,
+              help=f"Method style to condition on: {', '.join(METHOD_IDS)}.")
+@click.option("--samples", default=100, show_default=True, type=click.IntRange(1), help="Conformers to sample.")
+@click.option("--steps", default=200, show_default=True, type=click.IntRange(2), help="Diffusion steps.")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--checkpoint", type=click.Path(dir_okay=False), help="Model weights (.safetensors); default: the shipped model.")
+@click.option("--out", "out_dir", default="dynafold_predictions", show_default=True, type=click.Path(file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["pdb", "cif", "xtc"]), default="pdb", show_default=True,
+              help="Ensemble file: multi-model PDB/mmCIF, or XTC + topology PDB.")
+@click.option("--device", default=None, help="cpu or cuda (default: cuda when available).")
+@click.option("--batch-size", type=click.IntRange(1), help="Samples per denoiser batch (default: what fits in memory).")
+@click.option("--keep-valid", is_flag=True, help="Resample until --samples conformers pass the geometry check.")
+@click.option("--max-attempts", default=5, show_default=True, type=click.IntRange(1),
+              help="With --keep-valid: sample at most this many times --samples conformers.")
+@click.option("--no-plot", is_flag=True, help="Skip the PNG profile.")
+def predict(input_path: str | None, method: str, samples: int, steps: int, seed: int, checkpoint: str | None,
+            out_dir: str, fmt: str, device: str | None, batch_size: int | None, keep_valid: bool,
+            max_attempts: int, no_plot: bool) -> None:
+    """Sample an ensemble for INPUT (PDB/mmCIF; default: the bundled example)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from dynafold.const import canonical_method
+    from dynafold.examples import example_path
+    from dynafold.io import load
+    from dynafold.predict import sample_ensemble
+    from dynafold.predict.outputs import write_outputs
+
+    console = Console(stderr=True)
+    method = canonical_method(method)
+    path = Path(input_path) if input_path else example_path()
+    structure = load(path)
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task(f"sampling {structure.name} ({method})", total=samples)
+        pred = sample_ensemble(structure, method=method, n_samples=samples, steps=steps, seed=seed,
+                               checkpoint=checkpoint, device=device, batch_size=batch_size,
+                               keep_valid=keep_valid, max_attempts=max_attempts,
+                               progress=lambda done, total: bar.update(task, completed=done))
+    paths = write_outputs(pred, out_dir, structure.name, str(path), fmt=fmt, plot=not no_plot)
+    console.print(f"device: {pred.device}; {pred.ensemble.n_residues} residues, {samples} samples x {steps} steps "
+                  f"in {pred.timings_s['total']:.1f} s; geometry check passed by "
+                  f"{int(pred.valid.sum())}/{len(pred.valid)}")
+    for warning in pred.warnings:
+        console.print(f"warning: {warning}")
+    click.echo(f"outputs in {Path(out_dir).resolve()}:")
+    for kind, p in paths.items():
+        click.echo(f"  {kind:12s} {p}")

@@ -36,16 +36,3 @@ def real_item(path: Path, conformer: int = 1) -> dict[str, torch.Tensor]:
 def trp_batch(shared_data: Path) -> dict[str, torch.Tensor]:
     """Trp-cage (20 residues) and CD2 (105 residues) NMR ensembles as one padded batch of 2."""
     return collate([real_item(shared_data / "nmr" / "1l2y.pdb", 3), real_item(shared_data / "nmr" / "1gya.pdb", 5)])
-
-
-def random_rigid(seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """A random rotation matrix (3, 3) and translation (3,), float32."""
-    from scipy.spatial.transform import Rotation
-
-    rot = torch.tensor(Rotation.random(random_state=seed).as_matrix(), dtype=torch.float32)
-    return rot, torch.tensor([12.0, -30.0, 7.5]) * (seed + 1)
-
-
-def transform(x: torch.Tensor, rot: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
-    """Apply x -> rot @ x + shift to (..., 3) coordinates."""
-    return x @ rot.T + shift

@@ -9,9 +9,9 @@ import torch
 
 from dynafold.model import DynafoldModel
 from dynafold.model.config import MODEL_PRESETS, SamplerConfig
-from dynafold.model.diffusion import edm_preconditioning, noise_schedule
+from dynafold.model.diffusion import edm_preconditioning, noise_schedule, sample
 
-from conftest import random_rigid, transform
+from rigid_motion import random_rigid, transform
 
 
 @pytest.fixture(scope="module")
@@ -100,3 +100,29 @@ def test_sampler_shapes_seed_and_masking(model, trp_batch):
 def test_bfactor_prediction_shape(model, trp_batch):
     b = model.predict_bfactor(trp_batch)
     assert b.shape == trp_batch["res_type"].shape and (b >= 0).all() and (b <= 101).all()
+
+
+class _Oracle(torch.nn.Module):
+    """A perfect denoiser for a one-structure data set: always returns the template."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        self.cfg = cfg
+        self.calls = []
+
+    def forward(self, x, sigma, cond):
+        self.calls.append(float(sigma[0, 0]))
+        return cond["template_coords"][:, None, :, : self.cfg.atom_slots].expand_as(x)
+
+
+def test_sampler_with_a_perfect_denoiser_returns_the_template(model, trp_batch):
+    oracle = _Oracle(model.cfg)
+    cond = model.condition(trp_batch)
+    coords = sample(oracle, cond, 2, SamplerConfig(), generator=torch.Generator().manual_seed(0), steps=30)
+    m = (trp_batch["atom_mask"] & trp_batch["token_mask"][..., None])[:, None].expand(-1, 2, -1, -1)
+    target = trp_batch["template_coords"][:, None].expand(-1, 2, -1, -1, -1)
+    assert (coords - target)[m].norm(dim=-1).max() < 0.05
+    # the denoiser saw t_hat = s_i (1 + gamma), gamma = 0.8 while s_next > 1 A
+    sched = noise_schedule(30, 16.0, SamplerConfig()).tolist()
+    expected = [s * (1.8 if s_next > 1.0 else 1.0) for s, s_next in zip(sched[:-1], sched[1:])]
+    assert oracle.calls == pytest.approx(expected, rel=1e-6)

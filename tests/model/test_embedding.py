@@ -8,7 +8,7 @@ import torch
 from dynafold.const import DISTOGRAM_BOUNDARIES_A
 from dynafold.model.embedding import relative_position, template_pair_features
 
-from conftest import random_rigid, transform
+from rigid_motion import random_rigid, transform
 
 
 def test_relative_position_chain_aware():

@@ -7,7 +7,7 @@ import torch
 from dynafold.model import DynafoldModel
 from dynafold.model.config import MODEL_PRESETS
 
-from conftest import random_rigid, transform
+from rigid_motion import random_rigid, transform
 
 
 def _model(seed: int = 0) -> DynafoldModel:

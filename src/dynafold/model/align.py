@@ -15,10 +15,11 @@ def weighted_rigid_align(mobile: torch.Tensor, target: torch.Tensor, weights: to
 
     Returns
     -------
-    (..., N, 3) the moved ``mobile``, float32. Proper rotations only (no reflection).
+    (..., N, 3) the moved ``mobile``, float32 or wider. Proper rotations only (no reflection).
     """
     with torch.autocast(device_type=mobile.device.type, enabled=False):
-        mobile, target, w = mobile.float(), target.float(), weights.float()[..., None]
+        dtype = torch.promote_types(torch.promote_types(mobile.dtype, target.dtype), torch.float32)
+        mobile, target, w = mobile.to(dtype), target.to(dtype), weights.to(dtype)[..., None]
         wsum = w.sum(dim=-2, keepdim=True).clamp_min(1e-8)
         mu_m = (w * mobile).sum(dim=-2, keepdim=True) / wsum
         mu_t = (w * target).sum(dim=-2, keepdim=True) / wsum

@@ -94,9 +94,10 @@ class Denoiser(nn.Module):
         nn.init.zeros_(self.out[1].bias)
 
     def forward(self, x: torch.Tensor, sigma: torch.Tensor, cond: dict[str, torch.Tensor]) -> torch.Tensor:
+        dtype = self.out[1].weight.dtype  # float32 (float64 only if the model was made double)
         with torch.autocast(device_type=x.device.type, enabled=False):
-            return self._forward(x.float(), sigma.float(), {k: v.float() if v.is_floating_point() else v
-                                                            for k, v in cond.items()})
+            return self._forward(x.to(dtype), sigma.to(dtype), {k: v.to(dtype) if v.is_floating_point() else v
+                                                                for k, v in cond.items()})
 
     def _forward(self, x: torch.Tensor, sigma: torch.Tensor, cond: dict[str, torch.Tensor]) -> torch.Tensor:
         cfg = self.cfg

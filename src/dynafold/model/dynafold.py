@@ -46,7 +46,7 @@ class DynafoldModel(nn.Module):
         truth = weighted_rigid_align(batch["coords"][..., :a, :].reshape(b, r * a, 3),
                                      batch["template_coords"][..., :a, :].reshape(b, r * a, 3),
                                      weights.reshape(b, r * a)).view(b, r, a, 3)
-        truth = torch.where(weights[..., None] > 0, truth, batch["template_coords"][..., :a, :].float())
+        truth = torch.where(weights[..., None] > 0, truth, batch["template_coords"][..., :a, :].to(truth.dtype))
         truth = truth[:, None].expand(b, multiplicity, r, a, 3)
         sigma = training_noise((b, multiplicity), self.cfg.sigma_data, generator, p_mean, p_std).to(truth.device)
         eps = torch.randn(truth.shape, generator=generator).to(truth.device)

@@ -85,7 +85,7 @@ def test_validation_metrics_are_logged(nmr_store, tmp_path):
     assert len(val) == 1 and val[0]["step"] == 4
     assert 0 < val[0]["val/distogram"] < 10
     # ensemble metrics of dynafold.metrics on the sampled conformers
-    # (an untrained model's samples can share no pair within 15 A: diversity may be NaN)
+    # (an untrained model's samples can share no pair within 15 A: diversity may be null)
     assert 0 <= val[0]["val/lddt_precision"] <= 1 and 0 <= val[0]["val/lddt_recall"] <= 1
     assert "val/rmsf_pearson" in val[0] and "val/lddt_diversity" in val[0]
     config = json.loads((tmp_path / "config.json").read_text())

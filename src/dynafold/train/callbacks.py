@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from pathlib import Path
 
@@ -45,8 +46,10 @@ class RunRecorder(L.Callback):
         self.t0 = time.perf_counter()
 
     def _log(self, record: dict) -> None:
+        """Append one JSON line; undefined values (NaN) are written as null."""
+        record = {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in record.items()}
         with open(self.run_dir / METRICS_LOG, "a") as f:
-            f.write(json.dumps(record) + "\n")
+            f.write(json.dumps(record, allow_nan=False) + "\n")
 
     def on_train_batch_end(self, trainer: L.Trainer, pl_module, outputs, batch, batch_idx: int) -> None:
         if not trainer.is_global_zero:

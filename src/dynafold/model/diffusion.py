@@ -111,7 +111,7 @@ class Denoiser(nn.Module):
         origin = origin - mu[:, 0]
         x = x - mu[:, None]
         c_skip, c_out, c_in, c_noise = (t[..., None, None, None] for t in edm_preconditioning(sigma, cfg.sigma_data))
-        dev_scale = torch.rsqrt(sigma**2 + 1.0)[..., None, None, None]
+        dev_scale = torch.rsqrt(sigma**2 + 1.0)[..., None, None, None]  # displacements ~ sqrt(s^2 + 1 A^2)
 
         rot_s = rot[:, None]  # broadcast over samples
         feats = torch.cat([
@@ -119,7 +119,7 @@ class Denoiser(nn.Module):
             rotate_to_local(rot_s, x - tmpl[:, None]) * dev_scale,  # displacement from the template
             rotate_to_local(rot, tmpl)[:, None].expand(b, n, r, a, 3) / cfg.sigma_data,  # template placement
             to_local(rot, origin, tmpl)[:, None].expand(b, n, r, a, 3) / 4.0,  # template local geometry
-            atom_mask[:, None, ..., None].expand(b, n, r, a, 1).float(),
+            atom_mask[:, None, ..., None].expand(b, n, r, a, 1).to(x.dtype),
         ], dim=-1) * atom_mask[:, None, ..., None]
         h = self.atom_features(feats.reshape(b, n, r, a * 13))
         h = h + self.cond_single(torch.cat([cond["s_inputs"], cond["s"]], dim=-1))[:, None]
@@ -145,7 +145,7 @@ class Denoiser(nn.Module):
         tmpl_dist = torch.cdist(tmpl[..., 1, :], tmpl[..., 1, :])[:, None]
         dev = (dist - tmpl_dist) * torch.rsqrt(sigma**2 + 1.0)[..., None, None]
         ca_mask = atom_mask[..., 1]
-        pair_mask = (ca_mask[:, :, None] & ca_mask[:, None, :]).float()[:, None, ..., None]
+        pair_mask = (ca_mask[:, :, None] & ca_mask[:, None, :]).to(x.dtype)[:, None, ..., None]
         feats = torch.cat([local, (dist * c_in[..., 0])[..., None], dev[..., None]], dim=-1) * pair_mask
         return self.pair_noisy(feats)
 

@@ -74,6 +74,8 @@ class Denoiser(nn.Module):
     trunk outputs s_inputs, s (B, R, Cs), z (B, R, R, Cz) and the batch's
     template_coords (B, R, 14, 3), atom_mask (B, R, 14), token_mask (B, R).
     Output: denoised coordinates (B, S, R, A, 3), float32, Angstrom.
+    Residues whose template lacks N, CA or C have no frame (identity axes);
+    equivariance holds exactly for all the others.
     """
 
     def __init__(self, cfg: ModelConfig) -> None:

@@ -1,4 +1,5 @@
 """Training: losses, presets, the Lightning module, checkpoint and EMA callbacks.
 
-Lightning is imported only by the modules that train (module.py, run.py).
+Lightning is imported only by module.py and callbacks.py, which ``run.train``
+imports when a run starts; losses, configs and state files do not need it.
 """

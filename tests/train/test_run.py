@@ -124,3 +124,32 @@ def test_ddp_two_cpu_processes(nmr_store, tmp_path):
     assert all(torch.isfinite(v).all() for v in tensors.values())
     model, _ = load_model(out / "model.safetensors")
     assert model is not None
+
+
+@pytest.mark.slow
+def test_sigkill_then_resume_matches_uninterrupted(nmr_store, tmp_path):
+    import signal
+    import time
+
+    killed, whole = tmp_path / "killed", tmp_path / "whole"
+    args = ["--data", str(nmr_store), "--preset", "tiny", "--max-steps", "60", "--seed", "3", "--accelerator", "cpu"]
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    proc = subprocess.Popen([sys.executable, "-m", "dynafold", "train", *args, "--out", str(killed)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        if (killed / "state.json").is_file():
+            proc.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.02)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "the run ended before it could be killed"
+    stopped_at = load_state(killed)[0]["step"]
+    assert 0 < stopped_at < 60
+    res = _cli(*args, "--out", str(killed), "--resume")
+    assert res.returncode == 0, res.stderr[-2000:]
+    train(nmr_store, "tiny", whole, max_steps=60, seed=3, **QUIET)
+    a, b = load_state(whole), load_state(killed)
+    assert a[0]["step"] == b[0]["step"] == 60
+    for key in a[1]:
+        torch.testing.assert_close(a[1][key], b[1][key], atol=0, rtol=0, msg=key)

@@ -91,3 +91,31 @@ def test_distogram_and_bfactor_cross_entropy_loops():
     lp = torch.log_softmax(blogits.double(), -1).numpy()[0]
     ref = [-lp[r, np.searchsorted(BFACTOR_BOUNDARIES_A2, bf[0, r].item(), side="left")] for r in (1, 3)]
     assert got == pytest.approx(np.mean(ref), rel=1e-5)
+
+
+def test_single_conformer_items_can_skip_the_diffusion_terms(trp):
+    from dynafold.train.losses import total_loss
+
+    coords, mask = trp
+    g = torch.Generator().manual_seed(1)
+    b, m, r = 2, 3, coords.shape[1]
+    out = {
+        "x_pred": coords[None, :3].expand(b, m, -1, -1, -1).clone(),
+        "x_true": coords[None, 3:6].expand(b, m, -1, -1, -1).clone(),
+        "sigma": torch.tensor([[1.0, 5.0, 20.0], [2.0, 8.0, 30.0]]),
+        "atom_weights": mask[None].expand(b, -1, -1),
+        "distogram_logits": torch.randn(b, r, r, 64, generator=g),
+        "bfactor_logits": torch.randn(b, r, 64, generator=g),
+    }
+    out["x_true"][1] += 0.7 * torch.randn(out["x_true"][1].shape, generator=g)  # item 1 differs from item 0
+    batch = {"distogram_target": torch.full((b, r, r, 64), 1 / 64), "token_mask": torch.ones(b, r, dtype=torch.bool),
+             "bfactor_target": torch.full((b, r), 20.0), "bfactor_mask": torch.ones(b, r, dtype=torch.bool),
+             "rmsf_mask": torch.tensor([[True] * r, [False] * r])}  # item 1 has a single conformer
+    w = {"diffusion": 4.0, "smooth_lddt": 1.0, "distogram": 0.03, "bfactor": 1e-3}
+    every = total_loss(out, batch, w, 16.0)
+    skip = total_loss(out, batch, w, 16.0, denoise_single_conformer=False)
+    only_first = total_loss({k: v[:1] for k, v in out.items()}, {k: v[:1] for k, v in batch.items()}, w, 16.0)
+    for key in ("denoising", "smooth_lddt"):
+        assert float(skip[key]) == pytest.approx(float(only_first[key]), rel=1e-6)
+        assert abs(float(every[key]) - float(skip[key])) > 1e-4
+    assert float(skip["distogram"]) == pytest.approx(float(every["distogram"]))

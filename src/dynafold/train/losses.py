@@ -9,12 +9,13 @@ from dynafold.model.align import weighted_rigid_align
 
 
 def denoising_loss(x_pred: torch.Tensor, x_true: torch.Tensor, sigma: torch.Tensor, weights: torch.Tensor,
-                   sigma_data: float) -> torch.Tensor:
+                   sigma_data: float, item_mask: torch.Tensor | None = None) -> torch.Tensor:
     """EDM-weighted MSE after aligning the truth onto the detached prediction.
 
     x_pred, x_true: (B, M, R, A, 3) Angstrom; sigma (B, M); weights (B, R, A) atom mask.
     Per sample: sum_a w |x_pred - align(x_true)|^2 / (3 sum_a w), times
-    (s^2 + s_data^2) / (s s_data)^2; averaged over samples.
+    (s^2 + s_data^2) / (s s_data)^2; averaged over samples (of the items in
+    ``item_mask`` (B,) bool, when given).
     """
     b, m = sigma.shape
     w = weights.float()[:, None].expand(b, m, *weights.shape[1:]).reshape(b, m, -1)
@@ -22,14 +23,23 @@ def denoising_loss(x_pred: torch.Tensor, x_true: torch.Tensor, sigma: torch.Tens
     true = weighted_rigid_align(x_true.float().reshape(b, m, -1, 3), pred.detach(), w)
     mse = (w * ((pred - true) ** 2).sum(-1)).sum(-1) / (3 * w.sum(-1).clamp_min(1.0))
     edm_weight = (sigma**2 + sigma_data**2) / (sigma * sigma_data) ** 2
-    return (edm_weight * mse).mean()
+    return _masked_mean(edm_weight * mse, item_mask)
 
 
-def smooth_lddt_loss(x_pred: torch.Tensor, x_true: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+def _masked_mean(values: torch.Tensor, item_mask: torch.Tensor | None) -> torch.Tensor:
+    """Mean of (B, M) values over the items of ``item_mask`` (B,) (all when None; 0 when none)."""
+    if item_mask is None:
+        return values.mean()
+    w = item_mask.to(values.dtype)[:, None].expand_as(values)
+    return (values * w).sum() / w.sum().clamp_min(1.0)
+
+
+def smooth_lddt_loss(x_pred: torch.Tensor, x_true: torch.Tensor, weights: torch.Tensor,
+                     item_mask: torch.Tensor | None = None) -> torch.Tensor:
     """1 - smooth lDDT (AlphaFold3): sigmoids instead of the 0.5/1/2/4 A thresholds.
 
     Pairs of atoms from different residues closer than 15 A in the truth.
-    x_pred, x_true: (B, M, R, A, 3); weights (B, R, A).
+    x_pred, x_true: (B, M, R, A, 3); weights (B, R, A); item_mask (B,) bool or None.
     """
     b, m, r, a, _ = x_pred.shape
     pred, true = x_pred.float().reshape(b, m, r * a, 3), x_true.float().reshape(b, m, r * a, 3)
@@ -41,7 +51,7 @@ def smooth_lddt_loss(x_pred: torch.Tensor, x_true: torch.Tensor, weights: torch.
     err = (d_pred - d_true).abs()
     score = sum(torch.sigmoid(t - err) for t in LDDT_THRESHOLDS_A) / len(LDDT_THRESHOLDS_A)
     lddt = (score * pair).sum(dim=(-1, -2)) / pair.sum(dim=(-1, -2)).clamp_min(1.0)
-    return 1.0 - lddt.mean()
+    return _masked_mean(1.0 - lddt, item_mask)
 
 
 def distogram_loss(logits: torch.Tensor, target: torch.Tensor, token_mask: torch.Tensor) -> torch.Tensor:
@@ -71,19 +81,25 @@ def bfactor_loss(logits: torch.Tensor, bfactor_A2: torch.Tensor, mask: torch.Ten
 
 
 def total_loss(out: dict[str, torch.Tensor], batch: dict[str, torch.Tensor], weights: dict[str, float],
-               sigma_data: float, lddt_atom_slots: int = 14) -> dict[str, torch.Tensor]:
+               sigma_data: float, lddt_atom_slots: int = 14,
+               denoise_single_conformer: bool = True) -> dict[str, torch.Tensor]:
     """All terms and their weighted sum ("loss").
 
     ``weights`` has keys diffusion, smooth_lddt, distogram, bfactor; the
     diffusion weight multiplies (denoising + smooth_lddt weight * smooth lDDT).
     The smooth lDDT uses the first ``lddt_atom_slots`` atoms of each residue
     (5 = N, CA, C, O, CB: about 8 times cheaper than all 14).
+    With ``denoise_single_conformer=False`` the diffusion terms skip items whose
+    ensemble has one conformer (``rmsf_mask`` all False): their drawn conformer
+    is the template itself, which would teach the denoiser to copy it.
     """
     k = lddt_atom_slots
+    items = None if denoise_single_conformer else batch["rmsf_mask"].any(dim=1)
     terms = {
-        "denoising": denoising_loss(out["x_pred"], out["x_true"], out["sigma"], out["atom_weights"], sigma_data),
+        "denoising": denoising_loss(out["x_pred"], out["x_true"], out["sigma"], out["atom_weights"], sigma_data,
+                                    items),
         "smooth_lddt": smooth_lddt_loss(out["x_pred"][..., :k, :], out["x_true"][..., :k, :],
-                                        out["atom_weights"][..., :k]),
+                                        out["atom_weights"][..., :k], items),
         "distogram": distogram_loss(out["distogram_logits"], batch["distogram_target"], batch["token_mask"]),
         "bfactor": bfactor_loss(out["bfactor_logits"], batch["bfactor_target"], batch["bfactor_mask"]),
     }

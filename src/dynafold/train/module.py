@@ -63,7 +63,8 @@ class DynafoldTraining(L.LightningModule):
         generator = torch.Generator().manual_seed(int(batch.pop("noise_seed")))
         step = int(batch.pop("step"))
         out = self.model(batch, cfg.multiplicity, generator, cfg.p_mean, cfg.p_std)
-        terms = total_loss(out, batch, cfg.loss_weights, self.model.cfg.sigma_data, cfg.lddt_atom_slots)
+        terms = total_loss(out, batch, cfg.loss_weights, self.model.cfg.sigma_data, cfg.lddt_atom_slots,
+                           cfg.denoise_single_conformer)
         opt.zero_grad()
         self.manual_backward(terms["loss"])
         self.clip_gradients(opt, gradient_clip_val=cfg.grad_clip, gradient_clip_algorithm="norm")

@@ -33,6 +33,7 @@ class TrainConfig:
     loss_weights: dict[str, float] = field(default_factory=_loss_weights)
     lddt_atom_slots: int = 14  # atoms per residue in the smooth lDDT term (5: backbone + CB)
     denoise_single_conformer: bool = True  # False: one-conformer systems skip the diffusion terms
+    ensemble_weight: float = 1.0  # how much likelier an ensemble (K > 1) is drawn than a one-conformer system
     checkpoint_every: int = 250
     log_every: int = 10
     val_every: int = 500  # 0 disables validation

@@ -9,7 +9,7 @@ from torch.utils.data import DataLoader
 from dynafold.data.dataset import EnsembleDataset
 from dynafold.model.config import ModelConfig
 from dynafold.model.dynafold import DynafoldModel
-from dynafold.train.batches import StepBatches
+from dynafold.train.batches import StepBatches, system_probabilities
 from dynafold.train.config import TrainConfig
 from dynafold.train.ema import EMA
 from dynafold.train.losses import total_loss
@@ -44,7 +44,8 @@ class DynafoldTraining(L.LightningModule):
 
     def train_dataloader(self) -> DataLoader:
         steps = StepBatches(self.dataset, self.train_cfg.batch_size, self.seed, self.start_step,
-                            self.train_cfg.max_steps, rank=self.global_rank)
+                            self.train_cfg.max_steps, rank=self.global_rank,
+                            probabilities=system_probabilities(self.dataset, self.train_cfg.ensemble_weight))
         return DataLoader(steps, batch_size=None, num_workers=0)
 
     def configure_optimizers(self):

@@ -1,4 +1,4 @@
-"""Geometry checks of sampled conformers: chain breaks and steric clashes."""
+"""Geometry checks of sampled conformers: chain breaks, steric clashes, bond lengths."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from dynafold.ensemble import Topology
+from dynafold.predict.bonds import bond_pairs
 
 MAX_CA_CA_A = 4.2
 CLASH_DISTANCE_A = 2.2
+BOND_TOLERANCE_A = 0.2
 
 
 def consecutive_ca_pairs(topology: Topology) -> tuple[np.ndarray, np.ndarray]:
@@ -56,6 +58,23 @@ def clash_counts(coords: np.ndarray, topology: Topology,
         far = (chain[a] != chain[b]) | (np.abs(res[a] - res[b]) > 1)
         counts[s] = int(far.sum())
     return counts
+
+
+def bond_length_fraction(coords: np.ndarray, topology: Topology, reference: np.ndarray | None = None,
+                         tolerance_A: float = BOND_TOLERANCE_A) -> np.ndarray:
+    """Fraction of covalent heavy-atom bonds within ``tolerance_A`` of their ideal length.
+
+    Bonds and ideal lengths (Engh & Huber 1991) come from
+    :func:`dynafold.predict.bonds.bond_pairs`: intra-residue bonds of standard
+    residues and peptide bonds; with ``reference`` (N, 3) Angstrom, e.g. the
+    input structure, peptide bonds broken there are skipped and its disulfides
+    added. coords: (S, N, 3) Angstrom. Returns (S,); 1.0 when there is no bond.
+    """
+    i, j, ideal = bond_pairs(topology, reference)
+    if len(i) == 0:
+        return np.ones(coords.shape[0])
+    d = np.linalg.norm(coords[:, i] - coords[:, j], axis=-1)
+    return (np.abs(d - ideal) <= tolerance_A).mean(axis=1)
 
 
 def passes(coords: np.ndarray, topology: Topology, max_break_fraction: float = 0.01,

@@ -43,7 +43,8 @@ def summary(pred: Prediction, input_path: str, diversity_lddt: float) -> dict:
         "diversity_lddt": diversity_lddt,
         "geometry": {"passed": int(pred.valid.sum()), "checked": int(len(pred.valid)),
                      "mean_ca_break_fraction": float(np.mean(pred.ca_break_fraction)),
-                     "mean_clashes": float(np.mean(pred.clashes))},
+                     "mean_clashes": float(np.mean(pred.clashes)),
+                     "mean_bond_ok_fraction": float(np.mean(pred.bond_ok_fraction))},
         "timings_s": {k: round(v, 3) for k, v in pred.timings_s.items()},
         "warnings": pred.warnings,
     }

@@ -29,6 +29,8 @@ class Prediction:
     bfactor_A2 : (R,) B-factor head prediction per residue.
     rmsf_A : (R,) C-alpha RMSF of the sampled ensemble (fit to its mean).
     valid : (S,) conformers passing the geometry check.
+    bond_ok_fraction : (S,) fraction of heavy-atom bonds within 0.2 A of ideal
+        (reported, not part of the check).
     """
 
     ensemble: Ensemble
@@ -37,6 +39,7 @@ class Prediction:
     valid: np.ndarray
     ca_break_fraction: np.ndarray
     clashes: np.ndarray
+    bond_ok_fraction: np.ndarray
     method: str
     seed: int
     steps: int
@@ -150,6 +153,11 @@ def sample_ensemble(structure: Ensemble, *, method: str = "xray", n_samples: int
                        name=structure.name)
     breaks = geometry.ca_break_fraction(sampled.coords, sampled.topology)
     clashes = geometry.clash_counts(sampled.coords, sampled.topology)
+    # the input in the sampled atom order: peptide links broken there and its disulfides
+    template = np.zeros((1, n_res, NUM_ATOM_SLOTS, 3), dtype=np.float32)
+    template[0, :, : feats["template_coords"].shape[1]] = feats["template_coords"].numpy()
+    reference = ensemble_from_atom14(template, protein, atom_mask, method).coords[0]
+    bonds_ok = geometry.bond_length_fraction(sampled.coords, sampled.topology, reference)
     valid = (breaks <= 0.01) & (clashes == 0)
     order = np.arange(sampled.n_conformers)
     if keep_valid:
@@ -163,8 +171,8 @@ def sample_ensemble(structure: Ensemble, *, method: str = "xray", n_samples: int
     rmsf = residue_rmsf(sampled) if sampled.n_conformers > 1 else np.zeros(n_res)
     return Prediction(
         ensemble=sampled, bfactor_A2=bfactor[:n_res], rmsf_A=rmsf, valid=valid[order],
-        ca_break_fraction=breaks[order], clashes=clashes[order], method=method, seed=seed,
-        steps=steps, device=device, model_version=model_version(checkpoint),
+        ca_break_fraction=breaks[order], clashes=clashes[order], bond_ok_fraction=bonds_ok[order],
+        method=method, seed=seed, steps=steps, device=device, model_version=model_version(checkpoint),
         timings_s={"setup": t1 - t0, "sampling": t2 - t1, "total": time.perf_counter() - t0},
         warnings=warnings,
     )

@@ -8,7 +8,7 @@ call per reference conformer against the 100 predicted ones) and is scaled to
 tensors are outside tracemalloc). Wall and CPU (process) time are printed:
 the load average shows how much of the 2 cores other work took.
 
-Run: OMP_NUM_THREADS=2 python benchmarks/metrics_bench.py [--biotite-refs 2]
+Run: python benchmarks/metrics_bench.py [--threads 1] [--biotite-refs 2]
 """
 
 from __future__ import annotations
@@ -74,7 +74,10 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100, help="predicted and reference conformers")
     parser.add_argument("--biotite-refs", type=int, default=2)
     parser.add_argument("--noise", type=float, default=0.5, help="Gaussian noise, Angstrom")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch CPU threads (more only pays off on idle cores)")
     args = parser.parse_args()
+    torch.set_num_threads(args.threads)
     print(f"torch threads: {torch.get_num_threads()}, load average {os.getloadavg()[0]:.1f}")
     for selection, refs in (("ca", max(args.biotite_refs, 10)), ("heavy", args.biotite_refs)):
         r = run(selection, args.n, refs, args.noise)

@@ -8,7 +8,8 @@ distances computed in the same order), so scores agree with it exactly.
 
 The K x M matrix is computed without Python loops over pairs: candidate pairs
 are screened once for all reference conformers, then processed in chunks of
-pairs, so memory stays bounded for large proteins.
+pairs (distances of all conformers at once), and each chunk in cache-sized
+blocks of pairs x K x M deviations, so memory stays bounded for large proteins.
 """
 
 from __future__ import annotations
@@ -20,10 +21,14 @@ import numpy as np
 from dynafold.const import LDDT_INCLUSION_RADIUS_A, LDDT_THRESHOLDS_A
 from dynafold.errors import DynafoldInputError
 
-# float32 elements handled per block of the K x M x pairs computation
-_BLOCK_ELEMENTS = 1 << 17
-# slack on the screening radius: matrix-product distances carry rounding errors
+# float32 elements of one pairs x K x M block of deviations (2 MiB: fits in cache)
+_BLOCK_ELEMENTS = 1 << 19
+# float32 distances (pairs x (K + M)) held per chunk of pairs (4 MiB)
+_CHUNK_ELEMENTS = 1 << 20
+# slack on the screening radii, Angstrom: screening distances carry rounding errors
 _SCREEN_MARGIN_A = 0.05
+# largest float32 below 2: squaring with it moves a deviation exactly on a threshold below it
+_BELOW_TWO = 2.0 - 2.0 ** -23
 
 
 @dataclass
@@ -43,10 +48,14 @@ class LddtResult:
     n_pairs: np.ndarray
 
 
-def _squared_distances(coords, i, j):
-    """float32 squared distances of pairs (i, j), in biotite's operation order."""
-    d = coords[..., i, :] - coords[..., j, :]
-    return d[..., 0] * d[..., 0] + d[..., 1] * d[..., 1] + d[..., 2] * d[..., 2]
+def _squared_distances(coords_t, i, j):
+    """(P, C) float32 squared distances of pairs (i, j), in biotite's operation order.
+
+    ``coords_t`` is (N, 3, C): the C conformers last, so that gathering a pair's
+    atoms copies contiguous rows.
+    """
+    d = coords_t.index_select(0, i).sub_(coords_t.index_select(0, j))  # (P, 3, C)
+    return d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1] + d[:, 2] * d[:, 2]
 
 
 def _sqrt(x):
@@ -57,31 +66,41 @@ def _sqrt(x):
 def _candidate_pairs(ref, residue_index, radius: float):
     """Atom pairs i < j of different residues that may lie within ``radius`` in some reference.
 
-    Screening on residue spheres: centre = first atom of the residue, radius =
-    its farthest atom over all conformers; residue pairs whose centres come
-    within ``radius`` plus both sphere radii (plus a margin) in any conformer
-    contribute all their atom pairs. ``ref`` is (M, N, 3) float32; returns two
-    int64 tensors (a superset of the contacts, filtered exactly later).
+    Screening in three steps, each keeping a superset of the contacts (with a
+    small margin for rounding). Residue spheres: centre = first atom of the
+    residue, radius (reach) = its farthest atom over all conformers.
+    1. Residue pairs whose centres, averaged over conformers, lie within
+       ``radius`` plus both reaches plus both centres' largest distance from
+       their average (one R x R distance matrix).
+    2. Of these, residue pairs whose centres come within ``radius`` plus both
+       reaches in some conformer; they contribute all their atom pairs.
+    3. Of these, atom pairs whose mean positions lie within ``radius`` plus
+       both atoms' largest distance from their mean position.
+    ``ref`` is (M, N, 3) float32; returns two int64 tensors, filtered exactly later.
     """
     import torch
 
     n = ref.shape[1]
     starts = torch.nonzero(torch.cat([torch.tensor([True]), residue_index[1:] != residue_index[:-1]]))[:, 0]
     sizes = torch.diff(torch.cat([starts, torch.tensor([n])]))
-    centres = ref[:, starts].double()  # (M, R, 3)
-    spread = (ref.double() - centres.repeat_interleave(sizes, dim=1)).norm(dim=-1).amax(0)  # (N,)
+    coords = ref.double()
+    centres = coords[:, starts]  # (M, R, 3)
+    spread = (coords - centres.repeat_interleave(sizes, dim=1)).norm(dim=-1).amax(0)  # (N,)
     n_res = len(starts)
     owner = torch.repeat_interleave(torch.arange(n_res), sizes)
     reach = torch.zeros(n_res, dtype=torch.float64).scatter_reduce_(0, owner, spread, "amax")
-    limit2 = (radius + _SCREEN_MARGIN_A + reach[:, None] + reach[None, :]) ** 2
-    near = torch.zeros(n_res, n_res, dtype=torch.bool)
-    block = max(1, _BLOCK_ELEMENTS * 8 // max(n_res * n_res, 1))
+    mean_centres = centres.mean(0)  # (R, 3)
+    slack = reach + (centres - mean_centres).norm(dim=-1).amax(0)
+    limit = radius + _SCREEN_MARGIN_A + slack[:, None] + slack[None, :]  # (R, R)
+    close = torch.cdist(mean_centres, mean_centres) <= limit
+    ra, rb = torch.nonzero(torch.triu(close, diagonal=1), as_tuple=True)
+    limit = radius + _SCREEN_MARGIN_A + reach[ra] + reach[rb]
+    near = torch.zeros(len(ra), dtype=torch.bool)
+    block = max(1, _BLOCK_ELEMENTS // max(len(ra), 1))
     for m0 in range(0, len(centres), block):
         c = centres[m0:m0 + block]
-        sq = (c * c).sum(-1)
-        d2 = sq[:, :, None] + sq[:, None, :] - 2.0 * c @ c.transpose(1, 2)
-        near |= (d2 <= limit2).any(0)
-    ra, rb = torch.nonzero(torch.triu(near, diagonal=1), as_tuple=True)
+        near |= ((c[:, ra] - c[:, rb]).norm(dim=-1) <= limit).any(0)
+    ra, rb = ra[near], rb[near]
     # all atom pairs of each residue pair (ra, rb)
     counts = sizes[ra] * sizes[rb]
     pair_of = torch.repeat_interleave(torch.arange(len(ra)), counts)
@@ -89,29 +108,38 @@ def _candidate_pairs(ref, residue_index, radius: float):
     size_b = sizes[rb][pair_of]
     i = starts[ra][pair_of] + offset // size_b
     j = starts[rb][pair_of] + offset % size_b
-    return i, j
+    mean = coords.mean(0)  # (N, 3)
+    wander = (coords - mean).norm(dim=-1).amax(0)  # (N,)
+    keep = (mean[i] - mean[j]).norm(dim=-1) <= radius + _SCREEN_MARGIN_A + wander[i] + wander[j]
+    return i[keep], j[keep]
 
 
 def _threshold_codes(thresholds: tuple[float, ...]):
-    """Return (codes, top): ``codes(dev)`` overwrites a float32 |d_pred - d_ref| tensor
-    with int32 codes such that the number of thresholds t with dev <= t is ``top - code``.
+    """Return (codes, top): ``codes(dev)`` overwrites a float32 d_pred - d_ref tensor
+    (Angstrom, any shape) with int32 codes such that the number of thresholds t
+    with |dev| <= t is ``top - code``.
 
     For thresholds t0 * 2**i with t0 a power of two (the default 0.5, 1, 2, 4)
-    the code comes from the float32 exponent bits in four in-place passes: for
-    x >= 0, x <= 2**q  <=>  ((bits(x) - 1) >> 23) <= 126 + q. Otherwise one
-    comparison per threshold.
+    the code comes from the float32 exponent in three in-place passes:
+    y = dev * dev * (2 - 2**-23) has |dev| <= 2**q  <=>  y < 2**(2q + 1)  <=>
+    (bits(y) >> 24) <= q + 63. The factor just below 2 maps a squared deviation
+    equal to t**2 below 2 t**2 and keeps one ulp above t**2 at or above it
+    (whichever product is rounded first), so ties agree with ``<=`` exactly.
+    Otherwise one comparison per threshold.
     """
     import torch
 
     t = np.asarray(thresholds, dtype=np.float64)
     q0 = np.log2(t[0])
     n = len(t)
-    if q0 == np.round(q0) and np.array_equal(t, t[0] * 2.0 ** np.arange(n)):
-        top = int(q0) + n + 126
+    # squares of the thresholds stay normal float32 numbers
+    if q0 == np.round(q0) and -62 <= q0 and q0 + n <= 63 and np.array_equal(t, t[0] * 2.0 ** np.arange(n)):
+        top = int(q0) + 63 + n
+        zero = torch.zeros((), dtype=torch.float32)
 
         def codes(dev):
-            e = dev.abs_().view(torch.int32).sub_(1).bitwise_right_shift_(23)
-            return e.clamp_(top - n, top)
+            y = torch.addcmul(zero, dev, dev, value=_BELOW_TWO, out=dev)
+            return y.view(torch.int32).bitwise_right_shift_(24).clamp_(top - n, top)
         return codes, top
 
     def codes_slow(dev):
@@ -167,40 +195,49 @@ def lddt_matrix(pred_coords: np.ndarray, ref_coords: np.ndarray, residue_index: 
     n_thr = len(thresholds)
 
     ci, cj = _candidate_pairs(ref, res, radius)
+    pred_t = pred.permute(1, 2, 0).contiguous()  # (N, 3, K)
+    ref_t = ref.permute(1, 2, 0).contiguous()  # (N, 3, M)
     preserved = torch.zeros(k, m, dtype=torch.int64)
     n_pairs = torch.zeros(m, dtype=torch.int64)
     if per_residue:
-        res_preserved = torch.zeros(k, m, n_res, dtype=torch.float64)
-        res_pairs = torch.zeros(m, n_res, dtype=torch.float64)
-    chunk = max(1, _BLOCK_ELEMENTS // k)
-    buf = torch.empty(k * chunk, dtype=torch.float32)
-    for p0 in range(0, len(ci), chunk):
-        i, j = ci[p0:p0 + chunk], cj[p0:p0 + chunk]
-        d2_ref = _squared_distances(ref, i, j)  # (M, P)
+        res_preserved = torch.zeros(n_res, k, m, dtype=torch.float64)
+        res_pairs = torch.zeros(n_res, m, dtype=torch.float64)
+    # blocks of (pairs, K rows, M): K rows split only when K x M alone exceeds a block
+    block_k = min(k, max(1, _BLOCK_ELEMENTS // m))
+    block_p = max(1, _BLOCK_ELEMENTS // (block_k * m))
+    buf = torch.empty(block_p * block_k * m, dtype=torch.float32)
+    chunk = max(1, _CHUNK_ELEMENTS // (k + m))
+    for c0 in range(0, len(ci), chunk):
+        i, j = ci[c0:c0 + chunk], cj[c0:c0 + chunk]
+        d2_ref = _squared_distances(ref_t, i, j)  # (P, M)
         contact = d2_ref <= radius * radius
-        used = contact.any(0)
-        i, j, d2_ref, contact = i[used], j[used], d2_ref[:, used], contact[:, used]
-        n_chunk = len(i)
+        used = contact.any(1)
+        i, j, d2_ref, contact = i[used], j[used], d2_ref[used], contact[used]
         # a pair out of contact gets an infinite deviation, which meets no threshold
-        d_ref = _sqrt(d2_ref).masked_fill_(~contact, float("inf"))
-        d_pred = _sqrt(_squared_distances(pred, i, j))  # (K, P)
-        n_pairs += contact.sum(1)
+        d_ref = _sqrt(d2_ref).masked_fill_(~contact, float("inf"))  # (P, M)
+        d_pred = _sqrt(_squared_distances(pred_t, i, j))  # (P, K)
+        n_pairs += contact.sum(0)
         if per_residue:
             cf = contact.double()
-            res_pairs.index_add_(1, res[i], cf).index_add_(1, res[j], cf)
-        dev = buf[:k * n_chunk].view(k, n_chunk)
-        for r in range(m):
-            code = codes(torch.sub(d_pred, d_ref[r], out=dev))  # (K, P) int32
-            if per_residue:
-                count = (top - code).double()
-                res_preserved[:, r].index_add_(1, res[i], count).index_add_(1, res[j], count)
-                preserved[:, r] += count.sum(1).long()
-            else:
-                preserved[:, r] += top * n_chunk - code.sum(1, dtype=torch.int32)
+            res_pairs.index_add_(0, res[i], cf).index_add_(0, res[j], cf)
+        for p0 in range(0, len(i), block_p):
+            p1 = min(p0 + block_p, len(i))
+            for k0 in range(0, k, block_k):
+                k1 = min(k0 + block_k, k)
+                dev = buf[:(p1 - p0) * (k1 - k0) * m].view(p1 - p0, k1 - k0, m)
+                torch.sub(d_pred[p0:p1, k0:k1, None], d_ref[p0:p1, None, :], out=dev)
+                code = codes(dev)  # (pairs, K rows, M) int32
+                if per_residue:
+                    count = (top - code).double()
+                    res_preserved[:, k0:k1].index_add_(0, res[i[p0:p1]], count)
+                    res_preserved[:, k0:k1].index_add_(0, res[j[p0:p1]], count)
+                    preserved[k0:k1] += count.sum(0).long()
+                else:
+                    preserved[k0:k1] += top * (p1 - p0) - code.sum(0, dtype=torch.int32)
     total = (n_thr * n_pairs).double()
     with np.errstate(invalid="ignore", divide="ignore"):
         global_ = (preserved.double() / total[None, :]).numpy()
         per_res = None
         if per_residue:
-            per_res = (res_preserved / (n_thr * res_pairs)[None]).numpy()
+            per_res = (res_preserved / (n_thr * res_pairs)[:, None, :]).permute(1, 2, 0).numpy()
     return LddtResult(global_=global_, per_residue=per_res, n_pairs=n_pairs.numpy())

@@ -16,6 +16,6 @@ test: install
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q
 
 demo: install
-	OMP_NUM_THREADS=2 $(BIN)/dynafold info src/dynafold/examples/1l2y.pdb
+	OMP_NUM_THREADS=1 $(BIN)/dynafold predict --method md --out dynafold_predictions
 
 .PHONY: install test demo

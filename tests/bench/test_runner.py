@@ -127,17 +127,24 @@ def test_cli_runs_and_rejects_unknown_generators(report, shared_targets, tmp_pat
     assert "Traceback" not in bad.stderr
 
 
-def test_model_generators_need_the_model(tmp_path):
-    try:
-        from dynafold.predict import sample_ensemble  # noqa: F401
-    except ImportError:
-        from dynafold.errors import DynafoldError
+def test_model_columns_with_the_shipped_model(shared_targets, tmp_path):
+    """dynafold-md / dynafold-xray rows (shipped model) equal evaluate_ensembles on the same pair."""
+    from dynafold.bench.targets import write_targets
+    from dynafold.metrics.evaluate import evaluate_ensembles
 
-        with pytest.raises(DynafoldError, match="model is not available"):
-            parse_generators(["dynafold-md"])
-    else:
-        pytest.skip("dynafold.predict is present but no test checkpoint is scored yet "
-                    "(needs a tiny trained checkpoint: dynafold-md:CKPT)")
+    small = [t for t in read_targets(shared_targets) if t.name in ("1l2y", "3tvj_I")]
+    csv_path = write_targets(small, tmp_path / "small.csv")
+    settings = {"samples": 4, "ref_frames": 10, "seed": 2, "atoms": "ca"}
+    content = benchmark(csv_path, ["dynafold-md", "dynafold-xray"], tmp_path / "out", plots=False, **settings)
+    assert content["failures"] == []
+    for gen in parse_generators(["dynafold-md", "dynafold-xray"]):
+        target = small[0]
+        ref = load_reference(target)
+        pred, ref = gen.ensembles(target, ref, settings["samples"], settings["seed"])
+        direct = evaluate_ensembles(pred, ref, atoms="ca", ref_frames=10, seed=2)
+        got = content["per_target"][gen.label][target.name]
+        np.testing.assert_allclose(got["rmsf"]["pred_A"], direct["rmsf"]["pred_A"], atol=1e-12)
+        assert got["lddt"]["precision"] == pytest.approx(direct["lddt"]["precision"], abs=1e-12)
 
 
 def test_report_opens_in_headless_chromium(report, tmp_path):

@@ -55,8 +55,8 @@ class TrainConfig:
 TRAIN_PRESETS: dict[str, TrainConfig] = {
     "tiny": TrainConfig(max_steps=20, crop_size=24, multiplicity=2, lr=3e-3, warmup_steps=0, ema_decay=0.9,
                         checkpoint_every=5, log_every=1, val_every=0, val_samples=2, val_sample_steps=5),
-    "small": TrainConfig(max_steps=2000, crop_size=64, multiplicity=4, lddt_atom_slots=5,
-                         denoise_single_conformer=False, lr=1e-3,
+    "small": TrainConfig(max_steps=4000, crop_size=64, multiplicity=4, lddt_atom_slots=5,
+                         denoise_single_conformer=False, ensemble_weight=4.0, lr=1e-3,
                          warmup_steps=100, ema_decay=0.995, checkpoint_every=250, log_every=10, val_every=500,
                          val_samples=8, val_sample_steps=50),
     "base": TrainConfig(max_steps=100_000, batch_size=8, crop_size=256, crop_mode="spatial", multiplicity=16,

@@ -17,6 +17,7 @@ import numpy as np
 from dynafold.data import curation
 from dynafold.ensemble import Ensemble
 from dynafold.errors import DynafoldInputError, EmptyEnsembleError, TruncatedFileError
+from dynafold.io.atlas import atlas_replicas
 
 KINDS = ("atlas", "mdcath", "misato", "nmr", "xray", "traj")
 _STRUCTURE = (".pdb", ".ent", ".cif", ".mmcif", ".pdb.gz", ".cif.gz", ".ent.gz")
@@ -65,22 +66,6 @@ def _stem(path: Path) -> str:
         if name.lower().endswith(suf):
             return name[: -len(suf)]
     return path.stem
-
-
-def atlas_replicas(path: Path) -> tuple[str, list[int]]:
-    """Chain name and replica numbers of an ATLAS zip or folder."""
-    if path.suffix.lower() == ".zip":
-        import zipfile
-
-        with zipfile.ZipFile(path) as zf:
-            members = zf.namelist()
-    else:
-        members = [p.name for p in path.iterdir()]
-    reps = sorted({int(m.group(1)) for n in members if (m := _ATLAS_REPLICA.search(n))})
-    if not reps:
-        raise DynafoldInputError("no ATLAS replica (*_prod_R<n>_fit.xtc) found", path)
-    name = _stem(path).removesuffix("_protein")
-    return name, reps
 
 
 def _atlas_inputs(path: Path) -> list[Path]:

@@ -35,6 +35,21 @@ def _replicas(names: list[str], where: Path) -> tuple[str, dict[int, str]]:
     return chain, found
 
 
+def atlas_replicas(path: str | os.PathLike) -> tuple[str, list[int]]:
+    """Chain name and replica numbers of an ATLAS folder or zip."""
+    path = Path(path)
+    if path.is_dir():
+        names = [p.name for p in path.iterdir()]
+    else:
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = archive.namelist()
+        except zipfile.BadZipFile as err:
+            raise TruncatedFileError(f"not a readable zip ({err})", path) from err
+    chain, found = _replicas(names, path)
+    return chain, sorted(found)
+
+
 def _select(replica: int | str, found: dict[int, str], where: Path) -> list[int]:
     if str(replica).lower() == "all":
         return sorted(found)

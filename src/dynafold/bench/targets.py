@@ -34,18 +34,23 @@ class Target:
     input: Path
 
 
+def _csv_rows(path: Path, what: str, columns: tuple[str, ...]) -> list[dict[str, str]]:
+    """Rows of a CSV file that must exist and hold ``columns``; ``what`` names it in errors."""
+    if not path.is_file():
+        raise DynafoldInputError(f"{what} not found", path)
+    with path.open(newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in columns if c not in (reader.fieldnames or [])]
+        if missing:
+            raise DynafoldInputError(f"{what} lacks column(s) {', '.join(missing)}; "
+                                     f"expected {','.join(columns)}", path)
+        return list(reader)
+
+
 def read_targets(path: str | os.PathLike) -> list[Target]:
     """Read a target list CSV; paths are resolved relative to its folder."""
     path = Path(path)
-    if not path.is_file():
-        raise DynafoldInputError("target list not found", path)
-    with path.open(newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise DynafoldInputError(f"target list lacks column(s) {', '.join(missing)}; "
-                                     f"expected {','.join(COLUMNS)}", path)
-        rows = list(reader)
+    rows = _csv_rows(path, "target list", COLUMNS)
     base = path.resolve().parent
     targets = []
     for row in rows:
@@ -126,14 +131,8 @@ def make_targets(references: Iterable[tuple[str, str | os.PathLike, str | os.Pat
 
 def split_names(split_csv: str | os.PathLike) -> list[str]:
     """Names in the ``name`` column of a split file (e.g. the 82-chain atlas_test.csv)."""
-    split_csv = Path(split_csv)
-    if not split_csv.is_file():
-        raise DynafoldInputError("split file not found", split_csv)
-    with split_csv.open(newline="") as fh:
-        reader = csv.DictReader(fh)
-        if "name" not in (reader.fieldnames or []):
-            raise DynafoldInputError("split file has no 'name' column", split_csv)
-        return [row["name"].strip() for row in reader if row["name"].strip()]
+    rows = _csv_rows(Path(split_csv), "split file", ("name",))
+    return [row["name"].strip() for row in rows if row["name"].strip()]
 
 
 def atlas_references(folder: str | os.PathLike, split_csv: str | os.PathLike | None = None

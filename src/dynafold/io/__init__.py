@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from dynafold.ensemble import Ensemble
@@ -77,8 +78,7 @@ def load(path: str | os.PathLike, topology: str | os.PathLike | None = None, *,
             f"unknown format {suffix or '(no extension)'!r}; expected one of "
             f"{', '.join(STRUCTURE_SUFFIXES[:4] + TRAJECTORY_SUFFIXES)}, .h5, .zip or a folder", path)
     if method is not None:
-        ens.method = method
-        ens.__post_init__()
+        ens = replace(ens, method=method)
     ens = cut_at_first_bad_frame(ens, str(path))
     return strip(ens, hydrogens=not keep_hydrogens, waters=not keep_waters,
                  ions=not keep_waters, ligands=not keep_ligands)

@@ -77,8 +77,14 @@ def bond_length_fraction(coords: np.ndarray, topology: Topology, reference: np.n
     return (np.abs(d - ideal) <= tolerance_A).mean(axis=1)
 
 
+def is_valid(break_fraction: np.ndarray, clashes: np.ndarray, max_break_fraction: float = 0.01,
+             max_clashes: int = 0) -> np.ndarray:
+    """Boolean (S,) from per-conformer checks: at most 1 % broken C-alpha links and no clash."""
+    return (np.asarray(break_fraction) <= max_break_fraction) & (np.asarray(clashes) <= max_clashes)
+
+
 def passes(coords: np.ndarray, topology: Topology, max_break_fraction: float = 0.01,
            max_clashes: int = 0) -> np.ndarray:
     """Boolean (S,): conformers with at most 1 % broken C-alpha links and no clash."""
-    return (ca_break_fraction(coords, topology) <= max_break_fraction) & (
-        clash_counts(coords, topology) <= max_clashes)
+    return is_valid(ca_break_fraction(coords, topology), clash_counts(coords, topology),
+                    max_break_fraction, max_clashes)

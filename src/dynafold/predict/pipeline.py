@@ -136,6 +136,8 @@ def sample_ensemble(structure: Ensemble, *, method: str = "xray", n_samples: int
     bfactor = model.predict_bfactor(batch)[0].float().cpu().numpy()
     limit = n_samples * (max_attempts if keep_valid else 1)
     chunks: list[np.ndarray] = []
+    breaks_parts: list[np.ndarray] = []
+    clash_parts: list[np.ndarray] = []
     n_done = n_valid = 0
     while n_done < limit and (n_done < n_samples or (keep_valid and n_valid < n_samples)):
         size = min(batch_size, limit - n_done)
@@ -143,30 +145,27 @@ def sample_ensemble(structure: Ensemble, *, method: str = "xray", n_samples: int
         xyz[..., : cfg.atom_slots, :] = model.sample(batch, size, steps=steps, generator=generator)[0].cpu()
         chunk = ensemble_from_atom14(xyz, protein, atom_mask, method)
         chunks.append(chunk.coords)
+        breaks_parts.append(geometry.ca_break_fraction(chunk.coords, chunk.topology))
+        clash_parts.append(geometry.clash_counts(chunk.coords, chunk.topology))
+        n_valid += int(geometry.is_valid(breaks_parts[-1], clash_parts[-1]).sum())
         n_done += size
-        if keep_valid:
-            n_valid += int(geometry.passes(chunk.coords, chunk.topology).sum())
         if progress:
             progress(min(n_done, n_samples), n_samples)
     t2 = time.perf_counter()
     sampled = Ensemble(topology=chunk.topology, coords=np.concatenate(chunks), method=method,
                        name=structure.name)
-    breaks = geometry.ca_break_fraction(sampled.coords, sampled.topology)
-    clashes = geometry.clash_counts(sampled.coords, sampled.topology)
+    breaks, clashes = np.concatenate(breaks_parts), np.concatenate(clash_parts)
+    valid = geometry.is_valid(breaks, clashes)
     # the input in the sampled atom order: peptide links broken there and its disulfides
-    template = np.zeros((1, n_res, NUM_ATOM_SLOTS, 3), dtype=np.float32)
-    template[0, :, : feats["template_coords"].shape[1]] = feats["template_coords"].numpy()
-    reference = ensemble_from_atom14(template, protein, atom_mask, method).coords[0]
+    reference = ensemble_from_atom14(feats["template_coords"].numpy()[None], protein, atom_mask, method).coords[0]
     bonds_ok = geometry.bond_length_fraction(sampled.coords, sampled.topology, reference)
-    valid = (breaks <= 0.01) & (clashes == 0)
-    order = np.arange(sampled.n_conformers)
+    order = np.arange(n_samples)
     if keep_valid:
         # valid conformers first (in sampling order), then the least clashing others
-        order = np.lexsort((clashes + 1000 * breaks, ~valid))
+        order = np.lexsort((clashes + 1000 * breaks, ~valid))[:n_samples]
         if valid.sum() < n_samples:
             warnings.append(f"only {int(valid.sum())} of {sampled.n_conformers} sampled conformers passed "
                             f"the geometry check; {n_samples - int(valid.sum())} failing ones are kept")
-    order = np.sort(order[:n_samples]) if not keep_valid else order[:n_samples]
     sampled = sampled.select_frames(order)
     rmsf = residue_rmsf(sampled) if sampled.n_conformers > 1 else np.zeros(n_res)
     return Prediction(

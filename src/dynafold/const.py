@@ -62,6 +62,8 @@ ION_NAMES = frozenset({
     "SOD", "CLA", "POT", "CAL", "NA+", "CL-", "LI", "CS", "RB",
 })
 BACKBONE_ATOMS = ("N", "CA", "C", "O")
+TERMINAL_OXYGEN = "OXT"
+C_OXT_BOND_A = 1.249  # Engh & Huber (1991)
 
 # Heavy atoms of each standard residue (PDB names), in a fixed order.
 RESIDUE_HEAVY_ATOMS: dict[str, tuple[str, ...]] = {

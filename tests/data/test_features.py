@@ -44,9 +44,16 @@ def test_ensemble_from_atom14_round_trip(shared_data) -> None:
     coords, mask = atom14_coords(ens)
     back = ensemble_from_atom14(coords + 1.0, ens, mask)
     known = np.isin(ens.topology.atom_names, sum(RESIDUE_HEAVY_ATOMS.values(), ()))
-    assert back.n_atoms == int(mask.sum()) == int(known.sum())
-    assert np.allclose(back.coords, ens.coords[:, known] + 1.0)
+    oxt = ens.topology.atom_names == "OXT"
+    assert oxt.sum() == 1 and int(mask.sum()) == int(known.sum())
+    # every heavy atom of the input, in its order; the terminal OXT placed from CA, C and O
+    assert back.n_atoms == ens.n_atoms and list(back.topology.atom_names) == list(ens.topology.atom_names)
+    assert np.allclose(back.coords[:, known], ens.coords[:, known] + 1.0)
     assert list(back.topology.residue_keys()) == list(ens.topology.residue_keys())
+    placed, real = back.coords[:, oxt][:, 0] - 1.0, ens.coords[:, oxt][:, 0]
+    assert np.abs(np.linalg.norm(placed - real, axis=-1)).max() < 0.3  # the 38 NMR models' own OXT
+    c = back.coords[:, (back.topology.atom_names == "C") & (back.topology.residue_index() == back.n_residues - 1)]
+    assert np.allclose(np.linalg.norm(back.coords[:, oxt] - c, axis=-1), 1.249, atol=1e-4)
 
 
 def test_featurize_contract(xray) -> None:

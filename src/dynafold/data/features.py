@@ -14,9 +14,11 @@ import numpy as np
 
 from dynafold.const import (
     BACKBONE_ATOMS,
+    C_OXT_BOND_A,
     METHOD_IDS,
     RESIDUE_HEAVY_ATOMS,
     RESIDUE_TYPES,
+    TERMINAL_OXYGEN,
     canonical_method,
     canonical_residue,
 )
@@ -28,6 +30,19 @@ UNK = "UNK"
 _RES_TYPE_INDEX = {name: i for i, name in enumerate(RESIDUE_TYPES)}
 _SLOT_OF = {res: {atom: i for i, atom in enumerate(atoms)} for res, atoms in RESIDUE_HEAVY_ATOMS.items()}
 _SLOT_OF[UNK] = {atom: i for i, atom in enumerate(BACKBONE_ATOMS)}
+ATOM_ELEMENTS = ("C", "N", "O", "S")  # element classes of protein heavy atoms; index 4 = empty slot
+
+
+def slot_elements() -> np.ndarray:
+    """Element class (index into ATOM_ELEMENTS, 4 for an empty slot) of each (residue type, slot).
+
+    Returns (NUM_RESIDUE_TYPES, 14) int64, rows in the order of ``const.RESIDUE_TYPES``.
+    """
+    table = np.full((len(RESIDUE_TYPES), NUM_ATOM_SLOTS), len(ATOM_ELEMENTS), dtype=np.int64)
+    for r, name in enumerate(RESIDUE_TYPES):
+        for atom, slot in _SLOT_OF[name].items():
+            table[r, slot] = ATOM_ELEMENTS.index(atom[0])
+    return table
 
 
 def token_residue_names(topology: Topology) -> np.ndarray:
@@ -69,13 +84,26 @@ def atom14_coords(ensemble: Ensemble) -> tuple[np.ndarray, np.ndarray]:
     return coords, mask
 
 
+def terminal_oxygen(ca: np.ndarray, c: np.ndarray, o: np.ndarray) -> np.ndarray:
+    """Position of the terminal OXT from its residue's CA, C and O (..., 3), Angstrom.
+
+    OXT lies in the CA-C-O plane at ``C_OXT_BOND_A`` from C, on the external
+    bisector of the CA-C-O angle (about 120 degrees from both CA and O).
+    """
+    def unit(v: np.ndarray) -> np.ndarray:
+        return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-6)
+
+    return (c - C_OXT_BOND_A * unit(unit(ca - c) + unit(o - c))).astype(np.float32)
+
+
 def ensemble_from_atom14(coords: np.ndarray, template: Ensemble, atom_mask: np.ndarray,
                          method: str | None = None) -> Ensemble:
     """Write atom14 coordinates back into an Ensemble with the template's residues.
 
     coords: (K, R, 14, 3) Angstrom for the R protein residues of ``template``;
     atom_mask: (R, 14) bool, the slots to keep. Only template atoms whose slot
-    is in the mask are written; B-factors are dropped.
+    is in the mask are written, plus the template's terminal OXT atoms, placed
+    by :func:`terminal_oxygen`; B-factors are dropped.
     """
     protein = template.protein()
     index = atom14_index(protein.topology)
@@ -86,10 +114,16 @@ def ensemble_from_atom14(coords: np.ndarray, template: Ensemble, atom_mask: np.n
         raise NoProteinError(f"{template.name}: atom14 coordinates have {coords.shape[1]} residues, "
                              f"the template has {index.shape[0]}")
     keep = (index >= 0) & np.asarray(atom_mask, dtype=bool)
-    atoms = index[keep]
+    # terminal oxygens of the template, placed on residues whose CA, C and O are written
+    oxt = np.flatnonzero(protein.topology.atom_names == TERMINAL_OXYGEN)
+    oxt_res = protein.topology.residue_index()[oxt]
+    placed = keep[oxt_res][:, 1:4].all(axis=1)
+    oxt, oxt_res = oxt[placed], oxt_res[placed]
+    atoms = np.concatenate([index[keep], oxt])
+    xyz = np.concatenate([coords[:, keep], terminal_oxygen(*(coords[:, oxt_res, s] for s in (1, 2, 3)))], axis=1)
     order = np.argsort(atoms)
     sub = protein.select_atoms(atoms[order])
-    return replace(sub, coords=coords[:, keep][:, order], bfactors=None, times_ps=None,
+    return replace(sub, coords=xyz[:, order], bfactors=None, times_ps=None,
                    method=canonical_method(method) if method else template.method,
                    mask=np.ones(len(atoms), dtype=bool), notes=list(template.notes))
 

@@ -12,13 +12,13 @@ from functools import cache
 
 import numpy as np
 
-from dynafold.const import RESIDUE_HEAVY_ATOMS, canonical_residue
+from dynafold.const import C_OXT_BOND_A, RESIDUE_HEAVY_ATOMS, TERMINAL_OXYGEN, canonical_residue
 from dynafold.ensemble import Topology
 
 Bond = tuple[str, str, float]
 
 BACKBONE_BONDS: tuple[Bond, ...] = (
-    ("N", "CA", 1.458), ("CA", "C", 1.525), ("C", "O", 1.231), ("C", "OXT", 1.249),
+    ("N", "CA", 1.458), ("CA", "C", 1.525), ("C", "O", 1.231), ("C", TERMINAL_OXYGEN, C_OXT_BOND_A),
     ("CA", "CB", 1.530),
 )
 BACKBONE_OVERRIDES: dict[str, tuple[Bond, ...]] = {
@@ -71,7 +71,7 @@ def residue_bonds(res_name: str) -> tuple[Bond, ...]:
     if name not in SIDE_CHAIN_BONDS:
         return ()
     lengths = {(a, b): d for a, b, d in BACKBONE_BONDS + BACKBONE_OVERRIDES.get(name, ())}
-    names = set(RESIDUE_HEAVY_ATOMS[name]) | {"OXT"}
+    names = set(RESIDUE_HEAVY_ATOMS[name]) | {TERMINAL_OXYGEN}
     backbone = tuple((a, b, d) for (a, b), d in lengths.items() if a in names and b in names)
     return backbone + SIDE_CHAIN_BONDS[name]
 

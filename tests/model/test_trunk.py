@@ -57,3 +57,17 @@ def test_method_embedding_is_zero_until_trained(trp_batch):
     opt.step()
     with torch.no_grad():
         assert (model.trunk(trp_batch)[1] - model.trunk(other)[1]).abs().max() > 1e-6
+
+
+def test_triangle_attention_in_row_chunks_equals_one_pass(trp_batch, monkeypatch):
+    import dynafold.model.config as config
+
+    model = _model(3)
+    with torch.no_grad():
+        _, s, z = model.trunk(trp_batch)
+        r = trp_batch["res_type"].shape[1]
+        monkeypatch.setattr(config, "TRIANGLE_LOGITS_PER_CHUNK", 3 * model.cfg.pair_heads * r * r)
+        assert config.triangle_rows_per_chunk(r, model.cfg.pair_heads) == 3
+        _, s_chunked, z_chunked = model.trunk(trp_batch)
+    torch.testing.assert_close(z_chunked, z, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(s_chunked, s, atol=1e-5, rtol=1e-5)

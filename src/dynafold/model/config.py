@@ -6,6 +6,13 @@ from dataclasses import asdict, dataclass, fields
 
 from dynafold.const import SIGMA_DATA
 
+TRIANGLE_LOGITS_PER_CHUNK = 1 << 23  # attention logits of triangle attention held at once
+
+
+def triangle_rows_per_chunk(n_residues: int, heads: int) -> int:
+    """Rows of triangle attention computed together so that rows x heads x R x R stays bounded."""
+    return max(1, min(n_residues, TRIANGLE_LOGITS_PER_CHUNK // max(1, heads * n_residues**2)))
+
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -26,7 +33,19 @@ class ModelConfig:
     denoiser_heads: int = 4
     fourier_dim: int = 32  # noise-level embedding width
     atom_slots: int = 14  # atom slots per residue the denoiser places (>= 5: N, CA, C, O, CB)
+    atom_dim: int = 32  # width of the per-atom activations of the atom encoder / decoder
+    atom_pair_dim: int = 16  # width of the atom-pair features inside a window
+    atom_heads: int = 2
+    atom_encoder_layers: int = 1
+    atom_decoder_layers: int = 1
+    atom_window_queries: int = 32  # atoms per query block of windowed atom attention
+    atom_window_keys: int = 128  # atoms each query block attends to
     sigma_data: float = SIGMA_DATA
+
+    def __post_init__(self) -> None:
+        q, k = self.atom_window_queries, self.atom_window_keys
+        if q < 1 or k < q or (k - q) % 2:
+            raise ValueError(f"atom windows need 1 <= queries <= keys with an even difference, got {q} and {k}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -54,11 +73,13 @@ class SamplerConfig:
 MODEL_PRESETS: dict[str, ModelConfig] = {
     "tiny": ModelConfig(token_s=16, token_z=8, pairformer_blocks=1, single_heads=2, pair_heads=1,
                         pair_head_dim=8, tri_mul_dim=8, recycling_steps=0, denoiser_dim=16,
-                        denoiser_layers=1, denoiser_heads=2, fourier_dim=8),
+                        denoiser_layers=1, denoiser_heads=2, fourier_dim=8, atom_dim=8, atom_pair_dim=4,
+                        atom_heads=1, atom_window_queries=8, atom_window_keys=32),
     "small": ModelConfig(token_s=64, token_z=32, pairformer_blocks=2, single_heads=4, pair_heads=2,
                          pair_head_dim=16, tri_mul_dim=32, recycling_steps=0, denoiser_dim=64,
                          denoiser_layers=2, denoiser_heads=4, fourier_dim=32),
     "base": ModelConfig(token_s=256, token_z=96, pairformer_blocks=16, single_heads=8, pair_heads=4,
                         pair_head_dim=24, tri_mul_dim=96, recycling_steps=3, denoiser_dim=384,
-                        denoiser_layers=12, denoiser_heads=8, fourier_dim=128),
+                        denoiser_layers=12, denoiser_heads=8, fourier_dim=128, atom_dim=128, atom_pair_dim=16,
+                        atom_heads=4, atom_encoder_layers=3, atom_decoder_layers=3),
 }

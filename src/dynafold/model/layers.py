@@ -8,6 +8,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from dynafold.model.config import triangle_rows_per_chunk
+
 
 class Transition(nn.Module):
     """SwiGLU transition: (..., C) -> (..., C)."""
@@ -100,7 +102,10 @@ class TriangleAttention(nn.Module):
         q, k, v = (t.permute(0, 1, 3, 2, 4) for t in (q, k, v))  # (B, R_i, H, R_j, D)
         tri_bias = self.bias(zn).permute(0, 3, 1, 2)[:, None]  # (B, 1, H, R_j, R_k)
         key_mask = (~mask[:, :, None, None, :]).to(zn.dtype) * -1e9  # (B, R_i, 1, 1, R_k)
-        o = nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=(tri_bias + key_mask).to(q.dtype))
+        rows = triangle_rows_per_chunk(r, self.heads)  # bounds the (rows, H, R, R) logits
+        o = torch.cat([nn.functional.scaled_dot_product_attention(
+            q[:, i:i + rows], k[:, i:i + rows], v[:, i:i + rows],
+            attn_mask=(tri_bias + key_mask[:, i:i + rows]).to(q.dtype)) for i in range(0, r, rows)], dim=1)
         o = o.permute(0, 1, 3, 2, 4).reshape(b, r, r, -1)
         o = self.out(torch.sigmoid(g.reshape(b, r, r, -1)) * o)
         return o if self.starting else o.transpose(1, 2)

@@ -75,7 +75,7 @@ def test_denoiser_runs_in_float32_under_bf16_autocast(model, trp_batch):
         ref = model.denoiser(x, sigma, cond)
         with torch.autocast("cpu", dtype=torch.bfloat16):
             # the same kind of layer outside the denoiser does run in bf16 under this context
-            assert model.denoiser.atom_features(torch.ones(1, 14 * 13)).dtype == torch.bfloat16
+            assert model.denoiser.atom_noisy(torch.ones(1, 9)).dtype == torch.bfloat16
             inside = model.denoiser(x, sigma, cond)
             cond_bf16 = {k: v.bfloat16() if v.is_floating_point() else v for k, v in cond.items()}
             from_bf16 = model.denoiser(x.bfloat16(), sigma.bfloat16(), cond_bf16)

@@ -43,5 +43,16 @@ def test_validation_protein_chain_breaks_under_one_percent(shared_data):
     assert pred.clashes.mean() <= 6.0
 
 
+def test_every_heavy_atom_of_the_input_is_sampled(shared_data):
+    """Held-out NMR 1l2y, whose C-terminus has OXT: the output holds exactly the input's heavy atoms."""
+    structure = load(shared_data / "nmr" / "1l2y.pdb").protein()
+    pred = sample_ensemble(structure, method="md", n_samples=4, steps=50, seed=0)
+    names = structure.topology.atom_names
+    assert "OXT" in names and not any(str(n).startswith("H") for n in names)
+    assert list(pred.ensemble.topology.atom_names) == list(names)
+    assert list(pred.ensemble.topology.residue_keys()) == list(structure.topology.residue_keys())
+    assert np.isfinite(pred.ensemble.coords).all()
+
+
 def test_md_style_is_more_diverse_than_xray(example_ensembles):
     assert example_ensembles["md"].rmsf_A.mean() > example_ensembles["xray"].rmsf_A.mean()

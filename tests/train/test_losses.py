@@ -119,3 +119,14 @@ def test_single_conformer_items_can_skip_the_diffusion_terms(trp):
         assert float(skip[key]) == pytest.approx(float(only_first[key]), rel=1e-6)
         assert abs(float(every[key]) - float(skip[key])) > 1e-4
     assert float(skip["distogram"]) == pytest.approx(float(every["distogram"]))
+
+
+def test_single_conformer_systems_join_the_diffusion_terms_at_the_set_step():
+    from dynafold.train.config import TRAIN_PRESETS, TrainConfig
+
+    small = TRAIN_PRESETS["small"]
+    assert not small.denoises_single_conformers(small.single_conformer_from_step - 1)
+    assert small.denoises_single_conformers(small.single_conformer_from_step)
+    assert small.single_conformer_from_step < small.max_steps
+    assert TrainConfig().denoises_single_conformers(0)
+    assert not TrainConfig(denoise_single_conformer=False).denoises_single_conformers(10**6)

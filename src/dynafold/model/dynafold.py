@@ -7,11 +7,12 @@ from torch import nn
 
 from dynafold.model.align import weighted_rigid_align
 from dynafold.model.config import ModelConfig, SamplerConfig
-from dynafold.model.diffusion import Denoiser, sample, training_noise
+from dynafold.model.denoiser import Denoiser
+from dynafold.model.diffusion import sample, training_noise
 from dynafold.model.heads import BfactorHead, DistogramHead
 from dynafold.model.trunk import Trunk
 
-COND_KEYS = ("template_coords", "atom_mask", "token_mask")
+COND_KEYS = ("res_type", "template_coords", "atom_mask", "token_mask")
 
 
 class DynafoldModel(nn.Module):

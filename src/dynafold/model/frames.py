@@ -45,3 +45,9 @@ def to_local(rot: torch.Tensor, origin: torch.Tensor, x: torch.Tensor) -> torch.
 def rotate_to_global(rot: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     """Rotate local vectors ``v`` (..., R, M, 3) to the global frame (no translation)."""
     return torch.einsum("...rij,...rmj->...rmi", rot, v)
+
+
+def vector_length(v: torch.Tensor) -> torch.Tensor:
+    """Euclidean length over the last axis of size 3 (faster than ``norm`` on large many-axis tensors)."""
+    x, y, z = v.unbind(-1)
+    return torch.addcmul(torch.addcmul(x * x, y, y), z, z).sqrt_()

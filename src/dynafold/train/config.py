@@ -33,12 +33,17 @@ class TrainConfig:
     loss_weights: dict[str, float] = field(default_factory=_loss_weights)
     lddt_atom_slots: int = 14  # atoms per residue in the smooth lDDT term (5: backbone + CB)
     denoise_single_conformer: bool = True  # False: one-conformer systems skip the diffusion terms
+    single_conformer_from_step: int = 0  # with denoise_single_conformer: they join the diffusion terms from here
     ensemble_weight: float = 1.0  # how much likelier an ensemble (K > 1) is drawn than a one-conformer system
     checkpoint_every: int = 250
     log_every: int = 10
     val_every: int = 500  # 0 disables validation
     val_samples: int = 8  # conformers sampled per validation system
     val_sample_steps: int = 50
+
+    def denoises_single_conformers(self, step: int) -> bool:
+        """Whether one-conformer systems enter the diffusion terms at optimisation ``step``."""
+        return self.denoise_single_conformer and step >= self.single_conformer_from_step
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -55,8 +60,8 @@ class TrainConfig:
 TRAIN_PRESETS: dict[str, TrainConfig] = {
     "tiny": TrainConfig(max_steps=20, crop_size=24, multiplicity=2, lr=3e-3, warmup_steps=0, ema_decay=0.9,
                         checkpoint_every=5, log_every=1, val_every=0, val_samples=2, val_sample_steps=5),
-    "small": TrainConfig(max_steps=4000, crop_size=64, multiplicity=4, lddt_atom_slots=5,
-                         denoise_single_conformer=False, ensemble_weight=4.0, lr=1e-3,
+    "small": TrainConfig(max_steps=5000, crop_size=64, multiplicity=4,
+                         denoise_single_conformer=True, single_conformer_from_step=4000, ensemble_weight=4.0, lr=1e-3,
                          warmup_steps=100, ema_decay=0.995, checkpoint_every=250, log_every=10, val_every=500,
                          val_samples=8, val_sample_steps=50),
     "base": TrainConfig(max_steps=100_000, batch_size=8, crop_size=256, crop_mode="spatial", multiplicity=16,

@@ -65,7 +65,7 @@ class DynafoldTraining(L.LightningModule):
         step = int(batch.pop("step"))
         out = self.model(batch, cfg.multiplicity, generator, cfg.p_mean, cfg.p_std)
         terms = total_loss(out, batch, cfg.loss_weights, self.model.cfg.sigma_data, cfg.lddt_atom_slots,
-                           cfg.denoise_single_conformer)
+                           cfg.denoises_single_conformers(step))
         opt.zero_grad()
         self.manual_backward(terms["loss"])
         self.clip_gradients(opt, gradient_clip_val=cfg.grad_clip, gradient_clip_algorithm="norm")

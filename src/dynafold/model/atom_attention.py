@@ -1,0 +1,91 @@
+"""Windowed atom attention (AlphaFold3 / Boltz-2 atom transformer).
+
+Atoms are cut into blocks of ``queries`` consecutive atoms; each block attends
+to the ``keys`` atoms centred on it (AlphaFold3: 32 queries, 128 keys), so the
+cost grows linearly with the number of atoms. Shapes: B batch, N atoms (a
+multiple of ``queries``), W = N / queries windows, Q queries, K keys, C channels.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from dynafold.model.layers import Transition
+
+
+def pad_atoms(x: torch.Tensor, queries: int, dim: int = 1) -> torch.Tensor:
+    """Zero-pad ``dim`` of ``x`` to a multiple of ``queries`` atoms."""
+    extra = -x.shape[dim] % queries
+    if not extra:
+        return x
+    shape = list(x.shape)
+    shape[dim] = extra
+    return torch.cat([x, x.new_zeros(shape)], dim=dim)
+
+
+def query_windows(x: torch.Tensor, queries: int) -> torch.Tensor:
+    """(B, N, ...) -> (B, W, Q, ...): the query atoms of each window (a view)."""
+    return x.view(x.shape[0], x.shape[1] // queries, queries, *x.shape[2:])
+
+
+def key_windows(x: torch.Tensor, queries: int, keys: int) -> torch.Tensor:
+    """(B, N, ...) -> (B, W, K, ...): the ``keys`` atoms centred on each query block.
+
+    Window w holds atoms w Q + Q/2 - K/2 ... w Q + Q/2 + K/2 - 1; positions off
+    either end are zeros (a float mask marks them invalid).
+    """
+    half = (keys - queries) // 2
+    rest = x.shape[2:]
+    flat = x.reshape(x.shape[0], x.shape[1], -1)
+    padded = nn.functional.pad(flat.transpose(1, 2), (half, keys - queries - half)).transpose(1, 2)
+    win = padded.unfold(1, keys, queries)  # (B, W, F, K)
+    return win.movedim(-1, 2).reshape(x.shape[0], win.shape[1], keys, *rest)
+
+
+class WindowedAttention(nn.Module):
+    """Gated multi-head attention of each query block over its key window, with a bias per head.
+
+    x: (B, N, C); bias: (B, W, H, Q, K); key_mask: (B, W, K) bool.
+    """
+
+    def __init__(self, dim: int, heads: int, queries: int, keys: int) -> None:
+        super().__init__()
+        if dim % heads:
+            raise ValueError(f"dim {dim} not divisible by heads {heads}")
+        self.heads, self.queries, self.keys = heads, queries, keys
+        self.norm = nn.LayerNorm(dim)
+        self.qg = nn.Linear(dim, 2 * dim, bias=False)
+        self.kv = nn.Linear(dim, 2 * dim, bias=False)
+        self.out = nn.Linear(dim, dim, bias=False)
+
+    def forward(self, x: torch.Tensor, bias: torch.Tensor, key_mask: torch.Tensor) -> torch.Tensor:
+        b, n, c = x.shape
+        h, d = self.heads, c // self.heads
+        xn = self.norm(x)
+        q, g = query_windows(self.qg(xn), self.queries).view(b, -1, self.queries, 2, h, d).unbind(3)
+        k, v = key_windows(self.kv(xn), self.queries, self.keys).view(b, -1, self.keys, 2, h, d).unbind(3)
+        q, k, v = (t.transpose(2, 3) for t in (q, k, v))  # (B, W, H, Q|K, D)
+        attn_mask = bias + (~key_mask[:, :, None, None, :]).to(bias.dtype) * -1e9
+        o = nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask.to(q.dtype))
+        o = o.transpose(2, 3).reshape(b, n, c)
+        return self.out(torch.sigmoid(g.reshape(b, n, c)) * o)
+
+
+class AtomTransformer(nn.Module):
+    """Layers of windowed attention and transition on per-atom activations.
+
+    forward(x (B, N, C), bias (layers, B, W, H, Q, K), key_mask (B, W, K)) -> (B, N, C).
+    """
+
+    def __init__(self, dim: int, heads: int, layers: int, queries: int, keys: int,
+                 transition_factor: int) -> None:
+        super().__init__()
+        self.attention = nn.ModuleList(WindowedAttention(dim, heads, queries, keys) for _ in range(layers))
+        self.transition = nn.ModuleList(Transition(dim, transition_factor) for _ in range(layers))
+
+    def forward(self, x: torch.Tensor, bias: torch.Tensor, key_mask: torch.Tensor) -> torch.Tensor:
+        for layer, (attn, trans) in enumerate(zip(self.attention, self.transition)):
+            x = x + attn(x, bias[layer], key_mask)
+            x = x + trans(x)
+        return x

@@ -1,0 +1,240 @@
+"""The EDM denoiser: atom encoder, token transformer, atom decoder (AlphaFold3 / Boltz-2 layout).
+
+Every heavy atom of a residue has a slot (atom-14 order: N, CA, C, O, CB, ...);
+the R x A slots form one atom sequence (empty slots are masked). The atom
+encoder runs windowed attention over the atoms and pools them into residue
+tokens; the token transformer attends over residues with the trunk's pair
+bias; the atom decoder broadcasts the tokens back to their atoms and returns
+per-atom updates.
+
+All geometric inputs are expressed in the local backbone frame of a residue of
+the template (the input structure, in the same global frame as the noisy
+coordinates) and the updates are rotated back with that frame: given
+(template, x) the denoiser is exactly SE(3)-equivariant. It always runs in float32.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from dynafold.const import NUM_RESIDUE_TYPES
+from dynafold.data.features import ATOM_ELEMENTS, slot_elements
+from dynafold.model.atom_attention import AtomTransformer, key_windows, pad_atoms, query_windows
+from dynafold.model.config import ModelConfig
+from dynafold.model.diffusion import edm_preconditioning, masked_centroid
+from dynafold.model.frames import backbone_frames, rotate_to_global, rotate_to_local, to_local, vector_length
+from dynafold.model.layers import AttentionPairBias, Transition
+
+_ATOM_NOISY_FEATURES = 9  # noisy position, displacement from the template, template position
+_ATOM_PAIR_FEATURES = 5  # template offset (3), inverse squared distance, same residue
+_ATOM_PAIR_NOISY_FEATURES = 4  # noisy offset (3), distance change from the template
+_TOKEN_PAIR_NOISY_FEATURES = 5
+_LOCAL_SCALE_A = 4.0  # length scale of local geometry features, Angstrom
+
+
+class FourierEmbedding(nn.Module):
+    """Fixed random Fourier features of c_noise: (...,) -> (..., dim)."""
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        g = torch.Generator().manual_seed(0)
+        self.register_buffer("w", torch.randn(dim, generator=g))
+        self.register_buffer("b", torch.rand(dim, generator=g))
+
+    def forward(self, t: torch.Tensor) -> torch.Tensor:
+        return torch.cos(2 * math.pi * (t[..., None] * self.w + self.b))
+
+
+class Denoiser(nn.Module):
+    """D(x; s) = c_skip x + c_out F(c_in x, c_noise), conditioned on the trunk.
+
+    Inputs: x (B, S, R, A, 3) noisy coordinates, sigma (B, S); cond holds the
+    trunk outputs s_inputs, s (B, R, Cs), z (B, R, R, Cz) and the batch's
+    res_type (B, R), template_coords (B, R, 14, 3), atom_mask (B, R, 14),
+    token_mask (B, R).
+    Output: denoised coordinates (B, S, R, A, 3), float32, Angstrom.
+    Residues whose template lacks N, CA or C have no frame (identity axes);
+    equivariance holds exactly for all the others.
+    """
+
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        d, ca, cp = cfg.denoiser_dim, cfg.atom_dim, cfg.atom_pair_dim
+        n_atom_layers = cfg.atom_encoder_layers + cfg.atom_decoder_layers
+        self.register_buffer("slot_elements", torch.from_numpy(slot_elements()), persistent=False)
+        self.fourier = FourierEmbedding(cfg.fourier_dim)
+        # atom conditioning: atom name and residue type, element, template geometry, token
+        self.atom_type = nn.Embedding(NUM_RESIDUE_TYPES * cfg.atom_slots, ca)
+        self.element = nn.Embedding(len(ATOM_ELEMENTS) + 1, ca)
+        self.atom_template = nn.Linear(4, ca, bias=False)
+        self.token_to_atom = nn.Sequential(nn.LayerNorm(2 * cfg.token_s), nn.Linear(2 * cfg.token_s, ca, bias=False))
+        self.atom_noisy = nn.Linear(_ATOM_NOISY_FEATURES, ca, bias=False)
+        self.atom_noise_level = nn.Sequential(nn.LayerNorm(cfg.fourier_dim), nn.Linear(cfg.fourier_dim, ca, bias=False))
+        # atom pairs inside a window
+        self.pair_features = nn.Linear(_ATOM_PAIR_FEATURES, cp, bias=False)
+        self.pair_query = nn.Linear(ca, cp, bias=False)
+        self.pair_key = nn.Linear(ca, cp, bias=False)
+        self.pair_mlp = nn.Sequential(nn.ReLU(), nn.Linear(cp, cp, bias=False), nn.ReLU(), nn.Linear(cp, cp, bias=False))
+        self.pair_to_bias = nn.Sequential(nn.LayerNorm(cp), nn.Linear(cp, n_atom_layers * cfg.atom_heads, bias=False))
+        self.pair_noisy_to_bias = nn.Linear(_ATOM_PAIR_NOISY_FEATURES, n_atom_layers * cfg.atom_heads, bias=False)
+        window = (cfg.atom_heads, cfg.atom_window_queries, cfg.atom_window_keys)
+        self.encoder = AtomTransformer(ca, window[0], cfg.atom_encoder_layers, *window[1:], cfg.transition_factor)
+        self.decoder = AtomTransformer(ca, window[0], cfg.atom_decoder_layers, *window[1:], cfg.transition_factor)
+        # tokens
+        self.atom_to_token = nn.Linear(ca, d, bias=False)
+        self.cond_single = nn.Sequential(nn.LayerNorm(2 * cfg.token_s), nn.Linear(2 * cfg.token_s, d, bias=False))
+        self.noise = nn.Sequential(nn.LayerNorm(cfg.fourier_dim), nn.Linear(cfg.fourier_dim, d, bias=False))
+        n_bias = cfg.denoiser_layers * cfg.denoiser_heads
+        self.pair_bias = nn.Sequential(nn.LayerNorm(cfg.token_z), nn.Linear(cfg.token_z, n_bias, bias=False))
+        self.pair_noisy = nn.Linear(_TOKEN_PAIR_NOISY_FEATURES, n_bias, bias=False)
+        self.attention = nn.ModuleList(AttentionPairBias(d, cfg.denoiser_heads) for _ in range(cfg.denoiser_layers))
+        self.transition = nn.ModuleList(Transition(d, cfg.transition_factor) for _ in range(cfg.denoiser_layers))
+        self.token_to_atom_out = nn.Sequential(nn.LayerNorm(d), nn.Linear(d, ca, bias=False))
+        self.out = nn.Sequential(nn.LayerNorm(ca), nn.Linear(ca, 3))
+        nn.init.zeros_(self.out[1].weight)
+        nn.init.zeros_(self.out[1].bias)
+
+    def forward(self, x: torch.Tensor, sigma: torch.Tensor, cond: dict[str, torch.Tensor]) -> torch.Tensor:
+        dtype = self.out[1].weight.dtype  # float32 (float64 only if the model was made double)
+        with torch.autocast(device_type=x.device.type, enabled=False):
+            return self._forward(x.to(dtype), sigma.to(dtype), {k: v.to(dtype) if v.is_floating_point() else v
+                                                                for k, v in cond.items()})
+
+    def _forward(self, x: torch.Tensor, sigma: torch.Tensor, cond: dict[str, torch.Tensor]) -> torch.Tensor:
+        cfg = self.cfg
+        b, n, r, a, _ = x.shape
+        token_mask = cond["token_mask"]
+        atom_mask = cond["atom_mask"][..., :a] & token_mask[..., None]
+        template = cond["template_coords"]
+        rot, origin, _ = backbone_frames(template, cond["atom_mask"])
+        mu = masked_centroid(template[..., :a, :], atom_mask)  # (B, 1, 1, 3)
+        tmpl = template[..., :a, :] - mu
+        origin = origin - mu[:, 0]
+        x = x - mu[:, None]
+        c_skip, c_out, c_in, c_noise = (t[..., None, None, None] for t in edm_preconditioning(sigma, cfg.sigma_data))
+        dev_scale = torch.rsqrt(sigma**2 + 1.0)[..., None, None, None]  # displacements ~ sqrt(s^2 + 1 A^2)
+        noise = self.fourier(c_noise[..., 0, 0, 0])  # (B, S, F)
+        token_cond = torch.cat([cond["s_inputs"], cond["s"]], dim=-1)
+
+        # atom encoder
+        static = self.atom_conditioning(cond["res_type"], rot, origin, tmpl, atom_mask, token_cond)  # (B, R, A, Ca)
+        rot_s = rot[:, None]  # broadcast over samples
+        feats = torch.cat([
+            rotate_to_local(rot_s, x) * c_in,  # noisy atoms about the centre, local axes
+            rotate_to_local(rot_s, x - tmpl[:, None]) * dev_scale,  # displacement from the template
+            rotate_to_local(rot, tmpl)[:, None].expand(b, n, r, a, 3) / cfg.sigma_data,  # template placement
+        ], dim=-1)
+        q = static[:, None] + self.atom_noisy(feats) + self.atom_noise_level(noise)[:, :, None, None]
+        q = q * atom_mask[:, None, ..., None]
+        bias, key_mask = self.atom_pair_bias(x, tmpl, rot, atom_mask, static, sigma)
+        q = pad_atoms(q.reshape(b * n, r * a, -1), cfg.atom_window_queries)
+        n_enc = cfg.atom_encoder_layers
+        q = self.encoder(q, bias[:n_enc], key_mask)
+
+        # token transformer
+        h = self.atom_to_token(self.pool_atoms(q, atom_mask, n))  # (B * S, R, D)
+        h = h + (self.cond_single(token_cond)[:, None] + self.noise(noise)[:, :, None]).reshape(b * n, r, -1)
+        pair = self.pair_bias(cond["z"])[:, None] + self.pair_bias_noisy(x, tmpl, rot, atom_mask, sigma, c_in)
+        pair = pair.reshape(b * n, r, r, cfg.denoiser_layers, cfg.denoiser_heads).permute(3, 0, 4, 1, 2)
+        mask = token_mask[:, None].expand(b, n, r).reshape(b * n, r)
+        for layer, (attn, trans) in enumerate(zip(self.attention, self.transition)):
+            h = h + attn(h, pair[layer], mask)
+            h = h + trans(h)
+
+        # atom decoder
+        q = q + pad_atoms(self.token_to_atom_out(h).repeat_interleave(a, dim=1), cfg.atom_window_queries)
+        q = self.decoder(q, bias[n_enc:], key_mask)
+        update = self.out(q[:, : r * a]).view(b, n, r, a, 3)
+        return mu[:, None] + c_skip * x + c_out * rotate_to_global(rot_s, update)
+
+    def atom_conditioning(self, res_type: torch.Tensor, rot: torch.Tensor, origin: torch.Tensor,
+                          tmpl: torch.Tensor, atom_mask: torch.Tensor, token_cond: torch.Tensor) -> torch.Tensor:
+        """Per-atom conditioning (B, R, A, Ca): atom name and residue type, element,
+        template position in the residue's frame, and the trunk's token state."""
+        a = tmpl.shape[-2]
+        slots = torch.arange(a, device=res_type.device)
+        c = self.atom_type(res_type[..., None] * a + slots) + self.element(self.slot_elements[res_type][..., :a])
+        local = torch.cat([to_local(rot, origin, tmpl) / _LOCAL_SCALE_A, atom_mask[..., None].to(tmpl.dtype)], -1)
+        c = c + self.atom_template(local) + self.token_to_atom(token_cond)[:, :, None]
+        return c * atom_mask[..., None]
+
+    def atom_pair_bias(self, x: torch.Tensor, tmpl: torch.Tensor, rot: torch.Tensor, atom_mask: torch.Tensor,
+                       static: torch.Tensor, sigma: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Attention bias of the atom transformers and their key masks.
+
+        Template pairs (offset in the query atom's residue frame, inverse squared
+        distance, same residue) and the query and key conditioning make a pair
+        representation per window; the noisy pairs (offset in that frame and the
+        change of distance from the template) add a bias per sample; masked pairs
+        only meet masked keys or masked queries, whose outputs are not used.
+        Returns bias (layers, B * S, W, H, Q, K) and key_mask (B * S, W, K).
+        """
+        cfg = self.cfg
+        b, n, r, a, _ = x.shape
+        wq, wk = cfg.atom_window_queries, cfg.atom_window_keys
+
+        def windows(t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            flat = pad_atoms(t.reshape(t.shape[0], r * a, *t.shape[3:]), wq)
+            return query_windows(flat, wq), key_windows(flat, wq, wk)
+
+        rot_q, _ = windows(rot[:, :, None].expand(b, r, a, 3, 3))  # (B, W, Q, 3, 3)
+        mask_q, mask_k = windows(atom_mask.to(x.dtype))
+        pair_mask = (mask_q[..., :, None] * mask_k[..., None, :])[..., None]  # (B, W, Q, K, 1)
+        res_q, res_k = windows(torch.arange(r, device=x.device).to(x.dtype)[None, :, None].expand(b, r, a))
+        t_q, t_k = windows(tmpl)
+        t_off = t_k[:, :, None] - t_q[:, :, :, None]  # (B, W, Q, K, 3)
+        t_dist = vector_length(t_off)
+        feats = torch.cat([
+            torch.einsum("bwqji,bwqkj->bwqki", rot_q, t_off) / _LOCAL_SCALE_A,
+            (1.0 / (1.0 + (t_dist / _LOCAL_SCALE_A) ** 2))[..., None],
+            (res_q[..., :, None] == res_k[..., None, :]).to(x.dtype)[..., None],
+        ], dim=-1) * pair_mask
+        c_q, c_k = windows(torch.relu(static))
+        p = self.pair_features(feats) + self.pair_query(c_q)[:, :, :, None] + self.pair_key(c_k)[:, :, None]
+        p = p + self.pair_mlp(p)
+        bias = self.pair_to_bias(p)[:, None]  # (B, 1, W, Q, K, L * H)
+
+        bias = bias.permute(0, 1, 2, 5, 3, 4)  # (B, 1, W, L * H, Q, K)
+        # noisy pairs as matmuls over the 3 coordinates, without a (Q, K, 3) tensor per sample:
+        # w . (R_q^T (x_k - x_q)) = (R_q w) . x_k - (R_q w) . x_q and |x_k - x_q|^2 from the Gram matrix
+        x_q, x_k = (t.view(b, n, *t.shape[1:]) for t in windows(x.reshape(b * n, r, a, 3)))  # (B, S, W, Q|K, 3)
+        weight = self.pair_noisy_to_bias.weight  # (L * H, 4): offset (3), distance change
+        u = torch.einsum("bwqji,ci->bwcqj", rot_q, weight[:, :3])[:, None]  # (B, 1, W, L * H, Q, 3)
+        along = torch.einsum("bswcqj,bswkj->bswcqk", u.expand(b, n, *u.shape[2:]), x_k)
+        along = along - torch.einsum("bswcqj,bswqj->bswcq", u.expand_as(along[..., :3]), x_q)[..., None]
+        gram = x_q @ x_k.transpose(-1, -2)  # (B, S, W, Q, K)
+        sq_q, sq_k = (x_q * x_q).sum(-1), (x_k * x_k).sum(-1)
+        dist = (sq_q[..., :, None] + sq_k[..., None, :] - 2.0 * gram).clamp_min_(0.0).sqrt_()
+        scale = torch.rsqrt(sigma**2 + _LOCAL_SCALE_A**2)[..., None, None, None, None]
+        dev_scale = torch.rsqrt(sigma**2 + 1.0)[..., None, None, None]
+        dev = (dist - t_dist[:, None]) * dev_scale  # (B, S, W, Q, K)
+        bias = bias + along * scale + weight[:, 3, None, None] * dev[:, :, :, None]  # (B, S, W, L * H, Q, K)
+        n_layers = cfg.atom_encoder_layers + cfg.atom_decoder_layers
+        bias = bias.reshape(b * n, bias.shape[2], n_layers, cfg.atom_heads, wq, wk).transpose(0, 2)
+        key_mask = (mask_k > 0)[:, None].expand(b, n, *mask_k.shape[1:]).flatten(0, 1)
+        return bias.transpose(1, 2), key_mask
+
+    def pool_atoms(self, q: torch.Tensor, atom_mask: torch.Tensor, n_samples: int) -> torch.Tensor:
+        """Mean of relu(q) over each residue's atoms: (B * S, N, Ca) -> (B * S, R, Ca)."""
+        b, r, a = atom_mask.shape
+        w = atom_mask[:, None].expand(b, n_samples, r, a).reshape(b * n_samples, r, a, 1).to(q.dtype)
+        atoms = torch.relu(q[:, : r * a]).view(b * n_samples, r, a, -1)
+        return (atoms * w).sum(2) / w.sum(2).clamp_min(1.0)
+
+    def pair_bias_noisy(self, x: torch.Tensor, tmpl: torch.Tensor, rot: torch.Tensor, atom_mask: torch.Tensor,
+                        sigma: torch.Tensor, c_in: torch.Tensor) -> torch.Tensor:
+        """Token attention bias from the noisy C-alpha pairs, (B, S, R, R, layers * heads)."""
+        ca = x[..., 1, :]  # (B, S, R, 3)
+        diff = ca[:, :, None, :, :] - ca[:, :, :, None, :]  # x_j - x_i
+        local = torch.einsum("brji,bsrkj->bsrki", rot, diff) * c_in
+        dist = vector_length(diff)
+        tmpl_dist = torch.cdist(tmpl[..., 1, :], tmpl[..., 1, :])[:, None]
+        dev = (dist - tmpl_dist) * torch.rsqrt(sigma**2 + 1.0)[..., None, None]
+        ca_mask = atom_mask[..., 1]
+        pair_mask = (ca_mask[:, :, None] & ca_mask[:, None, :]).to(x.dtype)[:, None, ..., None]
+        feats = torch.cat([local, (dist * c_in[..., 0])[..., None], dev[..., None]], dim=-1) * pair_mask
+        return self.pair_noisy(feats)

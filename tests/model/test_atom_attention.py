@@ -1,0 +1,55 @@
+"""Windowed atom attention: the windows hold the right atoms and attention stays inside them."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from dynafold.model.atom_attention import WindowedAttention, key_windows, pad_atoms, query_windows
+from dynafold.model.config import ModelConfig
+
+
+@pytest.mark.parametrize("queries,keys", [(32, 128), (8, 32), (4, 4)])
+def test_key_windows_match_plain_indexing(queries, keys):
+    n = 5 * queries
+    x = torch.randn(2, n, 3)
+    win = key_windows(x, queries, keys)
+    assert win.shape == (2, n // queries, keys, 3)
+    for w in range(n // queries):
+        for slot in range(keys):
+            atom = w * queries + queries // 2 - keys // 2 + slot
+            expected = x[:, atom] if 0 <= atom < n else torch.zeros(2, 3)
+            assert torch.equal(win[:, w, slot], expected)
+    assert torch.equal(query_windows(x, queries)[:, 2], x[:, 2 * queries:3 * queries])
+
+
+def test_pad_atoms_to_a_multiple_of_the_block():
+    x = torch.ones(1, 70, 4)
+    padded = pad_atoms(x, 32)
+    assert padded.shape == (1, 96, 4) and padded[:, 70:].abs().sum() == 0 and padded[:, :70].sum() == 280
+    assert pad_atoms(padded, 32) is padded
+
+
+def test_attention_sees_only_its_window_and_valid_keys():
+    torch.manual_seed(0)
+    q, k, n = 8, 24, 64
+    attn = WindowedAttention(16, 2, q, k)
+    x = torch.randn(1, n, 16)
+    bias = torch.zeros(1, n // q, 2, q, k)
+    mask = key_windows(torch.ones(1, n, 1), q, k)[..., 0] > 0
+    ref = attn(x, bias, mask)
+    moved = x.clone()
+    moved[:, 60] += 5.0 * torch.randn(16)  # atom 60 lies in the key windows of blocks 6 and 7 only
+    out = attn(moved, bias, mask)
+    changed = (out - ref).abs().amax(-1)[0] > 1e-6
+    assert changed[48:].all() and not changed[:48].any()
+    # a masked key does not count at all
+    mask_60 = key_windows((torch.arange(n) != 60).float()[None, :, None], q, k)[..., 0] > 0
+    a = attn(x, bias, mask & mask_60)
+    b = attn(moved, bias, mask & mask_60)
+    assert torch.allclose(a[:, :60], b[:, :60], atol=1e-6)
+
+
+def test_window_sizes_are_checked():
+    with pytest.raises(ValueError, match="atom windows"):
+        ModelConfig(atom_window_queries=32, atom_window_keys=127)

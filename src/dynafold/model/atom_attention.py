@@ -46,7 +46,7 @@ def key_windows(x: torch.Tensor, queries: int, keys: int) -> torch.Tensor:
 class WindowedAttention(nn.Module):
     """Gated multi-head attention of each query block over its key window, with a bias per head.
 
-    x: (B, N, C); bias: (B, W, H, Q, K); key_mask: (B, W, K) bool.
+    x: (B, N, C); bias: (B, W, H, Q, K), a large negative value at keys to ignore.
     """
 
     def __init__(self, dim: int, heads: int, queries: int, keys: int) -> None:
@@ -59,15 +59,14 @@ class WindowedAttention(nn.Module):
         self.kv = nn.Linear(dim, 2 * dim, bias=False)
         self.out = nn.Linear(dim, dim, bias=False)
 
-    def forward(self, x: torch.Tensor, bias: torch.Tensor, key_mask: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
         b, n, c = x.shape
         h, d = self.heads, c // self.heads
         xn = self.norm(x)
         q, g = query_windows(self.qg(xn), self.queries).view(b, -1, self.queries, 2, h, d).unbind(3)
         k, v = key_windows(self.kv(xn), self.queries, self.keys).view(b, -1, self.keys, 2, h, d).unbind(3)
         q, k, v = (t.transpose(2, 3) for t in (q, k, v))  # (B, W, H, Q|K, D)
-        attn_mask = bias + (~key_mask[:, :, None, None, :]).to(bias.dtype) * -1e9
-        o = nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask.to(q.dtype))
+        o = nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=bias.to(q.dtype))
         o = o.transpose(2, 3).reshape(b, n, c)
         return self.out(torch.sigmoid(g.reshape(b, n, c)) * o)
 
@@ -75,7 +74,7 @@ class WindowedAttention(nn.Module):
 class AtomTransformer(nn.Module):
     """Layers of windowed attention and transition on per-atom activations.
 
-    forward(x (B, N, C), bias (layers, B, W, H, Q, K), key_mask (B, W, K)) -> (B, N, C).
+    forward(x (B, N, C), bias (layers, B, W, H, Q, K)) -> (B, N, C).
     """
 
     def __init__(self, dim: int, heads: int, layers: int, queries: int, keys: int,
@@ -84,8 +83,8 @@ class AtomTransformer(nn.Module):
         self.attention = nn.ModuleList(WindowedAttention(dim, heads, queries, keys) for _ in range(layers))
         self.transition = nn.ModuleList(Transition(dim, transition_factor) for _ in range(layers))
 
-    def forward(self, x: torch.Tensor, bias: torch.Tensor, key_mask: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
         for layer, (attn, trans) in enumerate(zip(self.attention, self.transition)):
-            x = x + attn(x, bias[layer], key_mask)
+            x = x + attn(x, bias[layer])
             x = x + trans(x)
         return x

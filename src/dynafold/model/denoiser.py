@@ -33,6 +33,7 @@ _ATOM_PAIR_FEATURES = 5  # template offset (3), inverse squared distance, same r
 _ATOM_PAIR_NOISY_FEATURES = 4  # noisy offset (3), distance change from the template
 _TOKEN_PAIR_NOISY_FEATURES = 5
 _LOCAL_SCALE_A = 4.0  # length scale of local geometry features, Angstrom
+_MASKED_KEY_BIAS = -1e9  # attention bias of keys that hold no atom
 
 
 class FourierEmbedding(nn.Module):
@@ -130,10 +131,10 @@ class Denoiser(nn.Module):
         ], dim=-1)
         q = static[:, None] + self.atom_noisy(feats) + self.atom_noise_level(noise)[:, :, None, None]
         q = q * atom_mask[:, None, ..., None]
-        bias, key_mask = self.atom_pair_bias(x, tmpl, rot, atom_mask, static, sigma)
+        bias = self.atom_pair_bias(x, tmpl, rot, atom_mask, static, sigma)
         q = pad_atoms(q.reshape(b * n, r * a, -1), cfg.atom_window_queries)
         n_enc = cfg.atom_encoder_layers
-        q = self.encoder(q, bias[:n_enc], key_mask)
+        q = self.encoder(q, bias[:n_enc])
 
         # token transformer
         h = self.atom_to_token(self.pool_atoms(q, atom_mask, n))  # (B * S, R, D)
@@ -147,7 +148,7 @@ class Denoiser(nn.Module):
 
         # atom decoder
         q = q + pad_atoms(self.token_to_atom_out(h).repeat_interleave(a, dim=1), cfg.atom_window_queries)
-        q = self.decoder(q, bias[n_enc:], key_mask)
+        q = self.decoder(q, bias[n_enc:])
         update = self.out(q[:, : r * a]).view(b, n, r, a, 3)
         return mu[:, None] + c_skip * x + c_out * rotate_to_global(rot_s, update)
 
@@ -163,15 +164,16 @@ class Denoiser(nn.Module):
         return c * atom_mask[..., None]
 
     def atom_pair_bias(self, x: torch.Tensor, tmpl: torch.Tensor, rot: torch.Tensor, atom_mask: torch.Tensor,
-                       static: torch.Tensor, sigma: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Attention bias of the atom transformers and their key masks.
+                       static: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+        """Attention bias of the atom transformers.
 
         Template pairs (offset in the query atom's residue frame, inverse squared
         distance, same residue) and the query and key conditioning make a pair
         representation per window; the noisy pairs (offset in that frame and the
         change of distance from the template) add a bias per sample; masked pairs
         only meet masked keys or masked queries, whose outputs are not used.
-        Returns bias (layers, B * S, W, H, Q, K) and key_mask (B * S, W, K).
+        Keys that are empty slots or padding get ``_MASKED_KEY_BIAS``.
+        Returns bias (layers, B * S, W, H, Q, K).
         """
         cfg = self.cfg
         b, n, r, a, _ = x.shape
@@ -199,24 +201,24 @@ class Denoiser(nn.Module):
         bias = self.pair_to_bias(p)[:, None]  # (B, 1, W, Q, K, L * H)
 
         bias = bias.permute(0, 1, 2, 5, 3, 4)  # (B, 1, W, L * H, Q, K)
-        # noisy pairs as matmuls over the 3 coordinates, without a (Q, K, 3) tensor per sample:
-        # w . (R_q^T (x_k - x_q)) = (R_q w) . x_k - (R_q w) . x_q and |x_k - x_q|^2 from the Gram matrix
+        bias = bias + (mask_k <= 0)[:, None, :, None, None, :] * _MASKED_KEY_BIAS
+        # noisy pairs as matmuls over the coordinates, without a (Q, K, 3) tensor per sample:
+        # w . R_q^T (x_k - x_q) = [R_q w, -(R_q w) . x_q] . [x_k, 1], and |x_k - x_q|^2 from the Gram matrix
         x_q, x_k = (t.view(b, n, *t.shape[1:]) for t in windows(x.reshape(b * n, r, a, 3)))  # (B, S, W, Q|K, 3)
         weight = self.pair_noisy_to_bias.weight  # (L * H, 4): offset (3), distance change
-        u = torch.einsum("bwqji,ci->bwcqj", rot_q, weight[:, :3])[:, None]  # (B, 1, W, L * H, Q, 3)
-        along = torch.einsum("bswcqj,bswkj->bswcqk", u.expand(b, n, *u.shape[2:]), x_k)
-        along = along - torch.einsum("bswcqj,bswqj->bswcq", u.expand_as(along[..., :3]), x_q)[..., None]
+        scale = torch.rsqrt(sigma**2 + _LOCAL_SCALE_A**2)[..., None, None, None, None]  # (B, S, 1, 1, 1, 1)
+        u = torch.einsum("bwqji,ci->bwcqj", rot_q, weight[:, :3])[:, None] * scale  # (B, S, W, L * H, Q, 3)
+        u = torch.cat([u, -(u * x_q[:, :, :, None]).sum(-1, keepdim=True)], dim=-1)
+        x_k1 = torch.cat([x_k, torch.ones_like(x_k[..., :1])], dim=-1)[:, :, :, None]  # (B, S, W, 1, K, 4)
+        bias = (u @ x_k1.transpose(-1, -2)).add_(bias)  # (B, S, W, L * H, Q, K)
         gram = x_q @ x_k.transpose(-1, -2)  # (B, S, W, Q, K)
         sq_q, sq_k = (x_q * x_q).sum(-1), (x_k * x_k).sum(-1)
         dist = (sq_q[..., :, None] + sq_k[..., None, :] - 2.0 * gram).clamp_min_(0.0).sqrt_()
-        scale = torch.rsqrt(sigma**2 + _LOCAL_SCALE_A**2)[..., None, None, None, None]
-        dev_scale = torch.rsqrt(sigma**2 + 1.0)[..., None, None, None]
-        dev = (dist - t_dist[:, None]) * dev_scale  # (B, S, W, Q, K)
-        bias = bias + along * scale + weight[:, 3, None, None] * dev[:, :, :, None]  # (B, S, W, L * H, Q, K)
+        dev_weight = weight[:, 3, None, None] * torch.rsqrt(sigma**2 + 1.0)[..., None, None, None, None]
+        bias.addcmul_(dev_weight, dist.sub_(t_dist[:, None])[:, :, :, None])
         n_layers = cfg.atom_encoder_layers + cfg.atom_decoder_layers
-        bias = bias.reshape(b * n, bias.shape[2], n_layers, cfg.atom_heads, wq, wk).transpose(0, 2)
-        key_mask = (mask_k > 0)[:, None].expand(b, n, *mask_k.shape[1:]).flatten(0, 1)
-        return bias.transpose(1, 2), key_mask
+        bias = bias.view(b * n, bias.shape[2], n_layers, cfg.atom_heads, wq, wk)
+        return bias.permute(2, 0, 1, 3, 4, 5)
 
     def pool_atoms(self, q: torch.Tensor, atom_mask: torch.Tensor, n_samples: int) -> torch.Tensor:
         """Mean of relu(q) over each residue's atoms: (B * S, N, Ca) -> (B * S, R, Ca)."""

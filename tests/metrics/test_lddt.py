@@ -5,7 +5,9 @@ from __future__ import annotations
 import biotite.structure as struc
 import numpy as np
 import pytest
+import torch
 
+import dynafold.metrics.lddt as lddt_module
 from dynafold.errors import DynafoldInputError
 from dynafold.io import load
 from dynafold.metrics.lddt import lddt_matrix
@@ -64,6 +66,21 @@ def test_other_radius_and_thresholds_match_biotite(shared_data):
         arr.coord = coords
         expected = struc.lddt(arr, pred.coords, inclusion_radius=8.0, distance_bins=thresholds)
         np.testing.assert_allclose(res.global_[:, m], expected, atol=1e-6, rtol=0)
+
+
+def test_two_workers_give_the_same_arrays(shared_data, monkeypatch):
+    ens = load(shared_data / "nmr" / "1gya.pdb").protein()
+    pred, ref = ens.select_frames(slice(0, 6)), ens.select_frames(slice(6, 11))
+    chunk_elements = 1 << 14  # 11 conformers: 1489 pairs per chunk
+    monkeypatch.setattr(lddt_module, "_CHUNK_ELEMENTS", chunk_elements)
+    one = lddt_matrix(pred.coords, ref.coords, ref.topology.residue_index(), per_residue=True, workers=1)
+    threads = torch.get_num_threads()
+    two = lddt_matrix(pred.coords, ref.coords, ref.topology.residue_index(), per_residue=True, workers=2)
+    assert torch.get_num_threads() == threads
+    assert one.n_pairs.min() > 20 * chunk_elements // 11  # each worker takes many chunks
+    np.testing.assert_array_equal(two.global_, one.global_)
+    np.testing.assert_array_equal(two.per_residue, one.per_residue)
+    np.testing.assert_array_equal(two.n_pairs, one.n_pairs)
 
 
 def test_float64_loop_on_a_threshold_tie():

@@ -10,16 +10,26 @@ The K x M matrix is computed without Python loops over pairs: candidate pairs
 are screened once for all reference conformers, then processed in chunks of
 pairs (distances of all conformers at once), and each chunk in cache-sized
 blocks of pairs x K x M deviations, so memory stays bounded for large proteins.
+With ``workers`` > 1, threads share the chunks (torch ops release the GIL),
+each with one torch thread and its own integer counts, summed at the end: the
+scores do not depend on the number of workers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import reduce
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from dynafold.const import LDDT_INCLUSION_RADIUS_A, LDDT_THRESHOLDS_A
 from dynafold.errors import DynafoldInputError
+
+if TYPE_CHECKING:
+    import torch
 
 # float32 elements of one pairs x K x M block of deviations (2 MiB: fits in cache)
 _BLOCK_ELEMENTS = 1 << 19
@@ -49,7 +59,7 @@ class LddtResult:
 
 
 def _squared_distances(coords_t, i, j):
-    """(P, C) float32 squared distances of pairs (i, j), in biotite's operation order.
+    """(P, C) squared distances of pairs (i, j), in biotite's operation order.
 
     ``coords_t`` is (N, 3, C): the C conformers last, so that gathering a pair's
     atoms copies contiguous rows.
@@ -63,6 +73,25 @@ def _sqrt(x):
     return x.double().sqrt_().float()
 
 
+def _atom_pairs(starts, sizes, ra, rb):
+    """All atom pairs (i, j) of the residue pairs (ra, rb): i in residue ra, j in rb.
+
+    ``starts`` and ``sizes`` are each residue's first atom and atom count.
+    """
+    import torch
+
+    size_a, size_b = sizes.index_select(0, ra), sizes.index_select(0, rb)
+    counts = size_a * size_b
+    # int32 offsets inside each residue pair: int64 division is slow
+    offset = torch.arange(int(counts.sum())) - torch.repeat_interleave(torch.cumsum(counts, 0) - counts, counts)
+    offset = offset.int()
+    size_b = torch.repeat_interleave(size_b.int(), counts)
+    u = offset // size_b
+    i = torch.repeat_interleave(starts.index_select(0, ra), counts) + u
+    j = torch.repeat_interleave(starts.index_select(0, rb), counts) + (offset - u * size_b)
+    return i, j
+
+
 def _candidate_pairs(ref, residue_index, radius: float):
     """Atom pairs i < j of different residues that may lie within ``radius`` in some reference.
 
@@ -73,10 +102,12 @@ def _candidate_pairs(ref, residue_index, radius: float):
        ``radius`` plus both reaches plus both centres' largest distance from
        their average (one R x R distance matrix).
     2. Of these, residue pairs whose centres come within ``radius`` plus both
-       reaches in some conformer; they contribute all their atom pairs.
+       reaches in some conformer (float32 distances); they contribute all their
+       atom pairs.
     3. Of these, atom pairs whose mean positions lie within ``radius`` plus
        both atoms' largest distance from their mean position.
-    ``ref`` is (M, N, 3) float32; returns two int64 tensors, filtered exactly later.
+    Steps 2 and 3 run on cache-sized blocks of pairs. ``ref`` is (M, N, 3)
+    float32; returns two int64 tensors, filtered exactly later.
     """
     import torch
 
@@ -94,24 +125,27 @@ def _candidate_pairs(ref, residue_index, radius: float):
     limit = radius + _SCREEN_MARGIN_A + slack[:, None] + slack[None, :]  # (R, R)
     close = torch.cdist(mean_centres, mean_centres) <= limit
     ra, rb = torch.nonzero(torch.triu(close, diagonal=1), as_tuple=True)
-    limit = radius + _SCREEN_MARGIN_A + reach[ra] + reach[rb]
-    near = torch.zeros(len(ra), dtype=torch.bool)
-    block = max(1, _BLOCK_ELEMENTS // max(len(ra), 1))
-    for m0 in range(0, len(centres), block):
-        c = centres[m0:m0 + block]
-        near |= ((c[:, ra] - c[:, rb]).norm(dim=-1) <= limit).any(0)
+
+    centres_t = ref[:, starts].permute(1, 2, 0).contiguous()  # (R, 3, M) float32
+    closest2 = torch.empty(len(ra), dtype=torch.float32)
+    block = max(1, _BLOCK_ELEMENTS // (3 * len(centres)))  # a (pairs, 3, M) gather: one block
+    for p0 in range(0, len(ra), block):
+        closest2[p0:p0 + block] = _squared_distances(centres_t, ra[p0:p0 + block], rb[p0:p0 + block]).amin(1)
+    near = closest2 <= (radius + _SCREEN_MARGIN_A + reach[ra] + reach[rb]) ** 2
     ra, rb = ra[near], rb[near]
-    # all atom pairs of each residue pair (ra, rb)
-    counts = sizes[ra] * sizes[rb]
-    pair_of = torch.repeat_interleave(torch.arange(len(ra)), counts)
-    offset = torch.arange(len(pair_of)) - torch.repeat_interleave(torch.cumsum(counts, 0) - counts, counts)
-    size_b = sizes[rb][pair_of]
-    i = starts[ra][pair_of] + offset // size_b
-    j = starts[rb][pair_of] + offset % size_b
+
     mean = coords.mean(0)  # (N, 3)
     wander = (coords - mean).norm(dim=-1).amax(0)  # (N,)
-    keep = (mean[i] - mean[j]).norm(dim=-1) <= radius + _SCREEN_MARGIN_A + wander[i] + wander[j]
-    return i[keep], j[keep]
+    mean_t = mean[:, :, None].contiguous()  # (N, 3, 1)
+    reach_i = radius + _SCREEN_MARGIN_A + wander
+    keep_i, keep_j = [torch.zeros(0, dtype=torch.int64)], [torch.zeros(0, dtype=torch.int64)]
+    block = max(1, _BLOCK_ELEMENTS // (2 * max(1, int(sizes.max())) ** 2))  # at most a half block of atom pairs
+    for p0 in range(0, len(ra), block):
+        i, j = _atom_pairs(starts, sizes, ra[p0:p0 + block], rb[p0:p0 + block])
+        keep = _squared_distances(mean_t, i, j)[:, 0] <= (reach_i[i] + wander[j]) ** 2
+        keep_i.append(i[keep])
+        keep_j.append(j[keep])
+    return torch.cat(keep_i), torch.cat(keep_j)
 
 
 def _threshold_codes(thresholds: tuple[float, ...]):
@@ -151,10 +185,91 @@ def _threshold_codes(thresholds: tuple[float, ...]):
     return codes_slow, 0
 
 
+@dataclass
+class _Counts:
+    """Sums over some chunks of pairs; exact, so partial sums add up in any order."""
+
+    preserved: torch.Tensor  # (K, M) int64 thresholds met
+    n_pairs: torch.Tensor  # (M,) int64 pairs in contact
+    res_preserved: torch.Tensor | None  # (R, K, M) float64 integers: thresholds met per residue
+    res_pairs: torch.Tensor | None  # (R, M) float64 integers: pairs per residue
+
+    def add_(self, other: _Counts) -> _Counts:
+        self.preserved += other.preserved
+        self.n_pairs += other.n_pairs
+        if self.res_preserved is not None:
+            self.res_preserved += other.res_preserved
+            self.res_pairs += other.res_pairs
+        return self
+
+
+@dataclass
+class _ChunkScorer:
+    """Counts the thresholds met over chunks of the candidate pairs (ci, cj).
+
+    A call takes the first pair of each of its chunks and allocates its own
+    block buffer and counts, so calls can run in parallel threads (torch
+    releases the GIL inside its ops).
+    """
+
+    pred_t: torch.Tensor  # (N, 3, K) float32 Angstrom
+    ref_t: torch.Tensor  # (N, 3, M) float32 Angstrom
+    res: torch.Tensor  # (N,) int64 residue of each atom
+    n_res: int
+    ci: torch.Tensor  # (P,) int64 first atom of each candidate pair
+    cj: torch.Tensor  # (P,) int64 second atom
+    radius_A: float
+    codes: Callable[[torch.Tensor], torch.Tensor]
+    top: int
+    per_residue: bool
+    chunk: int  # pairs per chunk
+    block_p: int  # pairs per block
+    block_k: int  # predicted conformers per block
+
+    def __call__(self, starts: Sequence[int]) -> _Counts:
+        import torch
+
+        k, m = self.pred_t.shape[2], self.ref_t.shape[2]
+        res, codes, top, block_p, block_k = self.res, self.codes, self.top, self.block_p, self.block_k
+        out = _Counts(torch.zeros(k, m, dtype=torch.int64), torch.zeros(m, dtype=torch.int64),
+                      torch.zeros(self.n_res, k, m, dtype=torch.float64) if self.per_residue else None,
+                      torch.zeros(self.n_res, m, dtype=torch.float64) if self.per_residue else None)
+        buf = torch.empty(block_p * block_k * m, dtype=torch.float32)
+        for c0 in starts:
+            i, j = self.ci[c0:c0 + self.chunk], self.cj[c0:c0 + self.chunk]
+            d2_ref = _squared_distances(self.ref_t, i, j)  # (P, M)
+            contact = d2_ref <= self.radius_A * self.radius_A
+            used = contact.any(1)
+            i, j, d2_ref, contact = i[used], j[used], d2_ref[used], contact[used]
+            # a pair out of contact gets an infinite deviation, which meets no threshold
+            d_ref = _sqrt(d2_ref).masked_fill_(~contact, float("inf"))  # (P, M)
+            d_pred = _sqrt(_squared_distances(self.pred_t, i, j))  # (P, K)
+            out.n_pairs += contact.sum(0)
+            if self.per_residue:
+                cf = contact.double()
+                out.res_pairs.index_add_(0, res[i], cf).index_add_(0, res[j], cf)
+            for p0 in range(0, len(i), block_p):
+                p1 = min(p0 + block_p, len(i))
+                for k0 in range(0, k, block_k):
+                    k1 = min(k0 + block_k, k)
+                    dev = buf[:(p1 - p0) * (k1 - k0) * m].view(p1 - p0, k1 - k0, m)
+                    torch.sub(d_pred[p0:p1, k0:k1, None], d_ref[p0:p1, None, :], out=dev)
+                    code = codes(dev)  # (pairs, K rows, M) int32
+                    if self.per_residue:
+                        count = (top - code).double()
+                        out.res_preserved[:, k0:k1].index_add_(0, res[i[p0:p1]], count)
+                        out.res_preserved[:, k0:k1].index_add_(0, res[j[p0:p1]], count)
+                        out.preserved[k0:k1] += count.sum(0).long()
+                    else:
+                        out.preserved[k0:k1] += top * (p1 - p0) - code.sum(0, dtype=torch.int32)
+        return out
+
+
 def lddt_matrix(pred_coords: np.ndarray, ref_coords: np.ndarray, residue_index: np.ndarray, *,
                 radius: float = LDDT_INCLUSION_RADIUS_A,
                 thresholds: tuple[float, ...] = LDDT_THRESHOLDS_A,
-                per_residue: bool = False) -> LddtResult:
+                per_residue: bool = False,
+                workers: int | None = None) -> LddtResult:
     """lDDT of every predicted conformer against every reference conformer.
 
     Parameters
@@ -166,6 +281,9 @@ def lddt_matrix(pred_coords: np.ndarray, ref_coords: np.ndarray, residue_index: 
     radius : inclusion radius in the reference, Angstrom.
     thresholds : distance-difference thresholds, Angstrom.
     per_residue : also return (K, M, R) per-residue scores.
+    workers : threads sharing the chunks of pairs (default
+        ``torch.get_num_threads()``). With more than one, torch runs one
+        thread each for the call. Scores do not depend on it.
 
     Returns
     -------
@@ -189,55 +307,38 @@ def lddt_matrix(pred_coords: np.ndarray, ref_coords: np.ndarray, residue_index: 
         raise DynafoldInputError(f"residue_index has {len(res)} entries for {pred.shape[1]} atoms")
     if len(res) and len(torch.unique_consecutive(res)) != len(torch.unique(res)):
         raise DynafoldInputError("the atoms of each residue must be consecutive")
-    n_res = int(res.max()) + 1 if len(res) else 0
+    workers = torch.get_num_threads() if workers is None else workers
+    if workers < 1:
+        raise DynafoldInputError(f"lDDT needs at least one worker, got {workers}")
     k, m = pred.shape[0], ref.shape[0]
     codes, top = _threshold_codes(tuple(thresholds))
-    n_thr = len(thresholds)
-
-    ci, cj = _candidate_pairs(ref, res, radius)
-    pred_t = pred.permute(1, 2, 0).contiguous()  # (N, 3, K)
-    ref_t = ref.permute(1, 2, 0).contiguous()  # (N, 3, M)
-    preserved = torch.zeros(k, m, dtype=torch.int64)
-    n_pairs = torch.zeros(m, dtype=torch.int64)
-    if per_residue:
-        res_preserved = torch.zeros(n_res, k, m, dtype=torch.float64)
-        res_pairs = torch.zeros(n_res, m, dtype=torch.float64)
     # blocks of (pairs, K rows, M): K rows split only when K x M alone exceeds a block
     block_k = min(k, max(1, _BLOCK_ELEMENTS // m))
-    block_p = max(1, _BLOCK_ELEMENTS // (block_k * m))
-    buf = torch.empty(block_p * block_k * m, dtype=torch.float32)
-    chunk = max(1, _CHUNK_ELEMENTS // (k + m))
-    for c0 in range(0, len(ci), chunk):
-        i, j = ci[c0:c0 + chunk], cj[c0:c0 + chunk]
-        d2_ref = _squared_distances(ref_t, i, j)  # (P, M)
-        contact = d2_ref <= radius * radius
-        used = contact.any(1)
-        i, j, d2_ref, contact = i[used], j[used], d2_ref[used], contact[used]
-        # a pair out of contact gets an infinite deviation, which meets no threshold
-        d_ref = _sqrt(d2_ref).masked_fill_(~contact, float("inf"))  # (P, M)
-        d_pred = _sqrt(_squared_distances(pred_t, i, j))  # (P, K)
-        n_pairs += contact.sum(0)
-        if per_residue:
-            cf = contact.double()
-            res_pairs.index_add_(0, res[i], cf).index_add_(0, res[j], cf)
-        for p0 in range(0, len(i), block_p):
-            p1 = min(p0 + block_p, len(i))
-            for k0 in range(0, k, block_k):
-                k1 = min(k0 + block_k, k)
-                dev = buf[:(p1 - p0) * (k1 - k0) * m].view(p1 - p0, k1 - k0, m)
-                torch.sub(d_pred[p0:p1, k0:k1, None], d_ref[p0:p1, None, :], out=dev)
-                code = codes(dev)  # (pairs, K rows, M) int32
-                if per_residue:
-                    count = (top - code).double()
-                    res_preserved[:, k0:k1].index_add_(0, res[i[p0:p1]], count)
-                    res_preserved[:, k0:k1].index_add_(0, res[j[p0:p1]], count)
-                    preserved[k0:k1] += count.sum(0).long()
-                else:
-                    preserved[k0:k1] += top * (p1 - p0) - code.sum(0, dtype=torch.int32)
-    total = (n_thr * n_pairs).double()
+    threads = torch.get_num_threads()
+    if workers > 1:
+        torch.set_num_threads(1)  # the screening too: its ops are small
+    try:
+        ci, cj = _candidate_pairs(ref, res, radius)
+        scorer = _ChunkScorer(
+            pred_t=pred.permute(1, 2, 0).contiguous(), ref_t=ref.permute(1, 2, 0).contiguous(),
+            res=res, n_res=int(res.max()) + 1 if len(res) else 0, ci=ci, cj=cj, radius_A=radius,
+            codes=codes, top=top, per_residue=per_residue, chunk=max(1, _CHUNK_ELEMENTS // (k + m)),
+            block_p=max(1, _BLOCK_ELEMENTS // (block_k * m)), block_k=block_k)
+        starts = range(0, len(ci), scorer.chunk)
+        n_shares = max(1, min(workers, len(starts)))
+        if n_shares == 1:
+            counts = scorer(starts)
+        else:
+            # strided shares: chunk costs vary along the pair list
+            with ThreadPoolExecutor(n_shares) as pool:
+                counts = reduce(_Counts.add_, pool.map(scorer, [starts[w::n_shares] for w in range(n_shares)]))
+    finally:
+        torch.set_num_threads(threads)
+    n_thr = len(thresholds)
+    total = (n_thr * counts.n_pairs).double()
     with np.errstate(invalid="ignore", divide="ignore"):
-        global_ = (preserved.double() / total[None, :]).numpy()
+        global_ = (counts.preserved.double() / total[None, :]).numpy()
         per_res = None
         if per_residue:
-            per_res = (res_preserved / (n_thr * res_pairs)[:, None, :]).permute(1, 2, 0).numpy()
-    return LddtResult(global_=global_, per_residue=per_res, n_pairs=n_pairs.numpy())
+            per_res = (counts.res_preserved / (n_thr * counts.res_pairs)[:, None, :]).permute(1, 2, 0).numpy()
+    return LddtResult(global_=global_, per_residue=per_res, n_pairs=counts.n_pairs.numpy())

@@ -108,3 +108,5 @@ def test_same_residue_pairs_are_skipped():
 def test_shape_mismatch_raises():
     with pytest.raises(DynafoldInputError):
         lddt_matrix(np.zeros((2, 5, 3)), np.zeros((2, 4, 3)), np.arange(4))
+    with pytest.raises(DynafoldInputError, match="at least one atom"):
+        lddt_matrix(np.zeros((2, 0, 3)), np.zeros((2, 0, 3)), np.arange(0))

@@ -300,8 +300,8 @@ def lddt_matrix(pred_coords: np.ndarray, ref_coords: np.ndarray, residue_index: 
     if pred.shape[1:] != ref.shape[1:] or pred.shape[2] != 3:
         raise DynafoldInputError(f"lDDT needs (K, N, 3) and (M, N, 3) coordinates of the same "
                                  f"atoms, got {tuple(pred.shape)} and {tuple(ref.shape)}")
-    if pred.shape[0] == 0 or ref.shape[0] == 0:
-        raise DynafoldInputError("lDDT needs at least one predicted and one reference conformer")
+    if pred.shape[0] == 0 or ref.shape[0] == 0 or pred.shape[1] == 0:
+        raise DynafoldInputError("lDDT needs at least one atom and one predicted and one reference conformer")
     res = torch.as_tensor(np.asarray(residue_index, dtype=np.int64))
     if len(res) != pred.shape[1]:
         raise DynafoldInputError(f"residue_index has {len(res)} entries for {pred.shape[1]} atoms")

@@ -179,11 +179,14 @@ class Denoiser(nn.Module):
         b, n, r, a, _ = x.shape
         wq, wk = cfg.atom_window_queries, cfg.atom_window_keys
 
+        def atoms(t: torch.Tensor) -> torch.Tensor:
+            return pad_atoms(t.reshape(t.shape[0], r * a, *t.shape[3:]), wq)
+
         def windows(t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-            flat = pad_atoms(t.reshape(t.shape[0], r * a, *t.shape[3:]), wq)
+            flat = atoms(t)
             return query_windows(flat, wq), key_windows(flat, wq, wk)
 
-        rot_q, _ = windows(rot[:, :, None].expand(b, r, a, 3, 3))  # (B, W, Q, 3, 3)
+        rot_q = query_windows(atoms(rot[:, :, None].expand(b, r, a, 3, 3)), wq)  # (B, W, Q, 3, 3)
         mask_q, mask_k = windows(atom_mask.to(x.dtype))
         pair_mask = (mask_q[..., :, None] * mask_k[..., None, :])[..., None]  # (B, W, Q, K, 1)
         res_q, res_k = windows(torch.arange(r, device=x.device).to(x.dtype)[None, :, None].expand(b, r, a))

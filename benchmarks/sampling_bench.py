@@ -22,8 +22,8 @@ import torch
 
 from dynafold.io import load
 from dynafold.model import DynafoldModel, load_model
-from dynafold.model.checkpoint import save_checkpoint
-from dynafold.predict.pipeline import default_checkpoint, sample_ensemble
+from dynafold.model.checkpoint import default_checkpoint, save_checkpoint
+from dynafold.predict.pipeline import sample_ensemble
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

@@ -134,17 +134,49 @@ def test_model_columns_with_the_shipped_model(shared_targets, tmp_path):
 
     small = [t for t in read_targets(shared_targets) if t.name in ("1l2y", "3tvj_I")]
     csv_path = write_targets(small, tmp_path / "small.csv")
+    sampler = {"steps": 4, "step_scale": 1.2, "noise_scale": 1.0}
     settings = {"samples": 4, "ref_frames": 10, "seed": 2, "atoms": "ca"}
-    content = benchmark(csv_path, ["dynafold-md", "dynafold-xray"], tmp_path / "out", plots=False, **settings)
+    content = benchmark(csv_path, ["dynafold-md", "dynafold-xray"], tmp_path / "out", plots=False,
+                        **settings, **sampler)
     assert content["failures"] == []
+    assert content["provenance"]["settings"] | sampler == content["provenance"]["settings"]
     for gen in parse_generators(["dynafold-md", "dynafold-xray"]):
         target = small[0]
         ref = load_reference(target)
-        pred, ref = gen.ensembles(target, ref, settings["samples"], settings["seed"])
+        pred, ref = gen.ensembles(target, ref, settings["samples"], settings["seed"], **sampler)
         direct = evaluate_ensembles(pred, ref, atoms="ca", ref_frames=10, seed=2)
         got = content["per_target"][gen.label][target.name]
         np.testing.assert_allclose(got["rmsf"]["pred_A"], direct["rmsf"]["pred_A"], atol=1e-12)
         assert got["lddt"]["precision"] == pytest.approx(direct["lddt"]["precision"], abs=1e-12)
+
+
+def test_new_weights_miss_the_cache(shared_targets, tmp_path):
+    """A rerun with the same checkpoint path but other weights samples again."""
+    import torch
+
+    from dynafold.bench.runner import Settings, run_target
+    from dynafold.model import DynafoldModel, save_checkpoint
+    from dynafold.model.config import MODEL_PRESETS
+
+    target = next(t for t in read_targets(shared_targets) if t.name == "1l2y")
+    weights = tmp_path / "model" / "m.safetensors"
+    settings = Settings(samples=2, ref_frames=5, steps=2)
+
+    def run() -> dict:
+        [gen] = parse_generators([f"dynafold-md:{weights}"])
+        record = run_target(target, [gen], settings, tmp_path / "out")[gen.label]
+        assert "error" not in record
+        return record
+
+    torch.manual_seed(0)
+    save_checkpoint(weights, DynafoldModel(MODEL_PRESETS["tiny"]))
+    first = run()
+    assert not first["cached"] and run()["cached"]
+    torch.manual_seed(1)
+    save_checkpoint(weights, DynafoldModel(MODEL_PRESETS["tiny"]))
+    retrained = run()
+    assert not retrained["cached"] and retrained["key"] != first["key"]
+    assert retrained["metrics"] != first["metrics"]
 
 
 def test_report_opens_in_headless_chromium(report, tmp_path):

@@ -5,7 +5,8 @@ import pytest
 
 from dynafold.examples import example_path
 from dynafold.io import load
-from dynafold.predict import default_checkpoint, sample_ensemble
+from dynafold.model.checkpoint import default_checkpoint
+from dynafold.predict import sample_ensemble
 from dynafold.predict.geometry import ca_break_fraction
 
 

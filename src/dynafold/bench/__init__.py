@@ -27,24 +27,32 @@ REFERENCE_FRAME_RULE = ("ref_frames reference conformers drawn without replaceme
 
 def benchmark(targets_csv: str | os.PathLike, generators: list[str], out: str | os.PathLike, *,
               samples: int = 100, ref_frames: int = 200, seed: int = 0, atoms: str = "ca",
+              steps: int | None = None, step_scale: float | None = None, noise_scale: float | None = None,
               workers: int = 1, progress: bool = False, plots: bool = True) -> dict:
-    """Run the benchmark and write the report to ``out``; returns the results.json content."""
+    """Run the benchmark and write the report to ``out``; returns the results.json content.
+
+    ``steps``, ``step_scale`` and ``noise_scale`` set the sampler of the model
+    generators (None: the model's default).
+    """
     from dynafold import __version__
     from dynafold.bench.generators import parse_generators
     from dynafold.bench.report import write_report
     from dynafold.bench.runner import Settings, run_benchmark, target_files
     from dynafold.bench.targets import read_targets
 
-    settings = Settings(samples=samples, ref_frames=ref_frames, seed=seed, atoms=atoms)
+    settings = Settings(samples=samples, ref_frames=ref_frames, seed=seed, atoms=atoms, steps=steps,
+                        step_scale=step_scale, noise_scale=noise_scale)
     gens = parse_generators(list(generators))
     targets = read_targets(targets_csv)
     results = run_benchmark(targets, gens, settings, out, workers=workers, progress=progress)
     provenance = {
         "dynafold_version": __version__,
-        "settings": {"samples_per_target": samples, "ref_frames": ref_frames, "seed": seed, "atoms": atoms},
+        "settings": {"samples_per_target": samples, "ref_frames": ref_frames, "seed": seed, "atoms": atoms,
+                     **settings.sampler()},
         "reference_frame_rule": REFERENCE_FRAME_RULE,
         "sample_seed_rule": "per target: numpy default_rng([seed, crc32(target name)])",
-        "generators": [{"label": g.label, "name": g.name, "arg": g.arg} for g in gens],
+        "generators": [{"label": g.label, "name": g.name, "arg": g.arg, "model_sha256": g.model_sha256()}
+                       for g in gens],
         "targets_csv": str(Path(targets_csv).resolve()),
         "targets": {t.name: target_files(t) for t in targets},
     }

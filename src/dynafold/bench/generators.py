@@ -14,7 +14,8 @@ A generator is given on the command line as ``NAME`` or ``NAME:ARG``:
 ==================  =====================================================
 
 The dynafold generators call ``dynafold.predict.sample_ensemble(structure,
-*, checkpoint, method, n_samples, seed)`` and score its ``.ensemble``.
+*, checkpoint, method, n_samples, steps, step_scale, noise_scale, seed)`` and
+score its ``.ensemble``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 from dynafold.bench import adapters, enm
 from dynafold.bench.targets import Target, load_input
 from dynafold.ensemble import Ensemble
-from dynafold.errors import DynafoldError, DynafoldInputError
+from dynafold.errors import DynafoldInputError
 
 MODEL_GENERATORS = {"dynafold-md": "md", "dynafold-xray": "xray"}
 GENERATORS = (*MODEL_GENERATORS, *enm.MODELS, "md-split", *adapters.ADAPTERS)
@@ -42,19 +43,28 @@ class Generator:
     label: str = ""
 
     def source_files(self, target: Target) -> list[Path]:
-        """Files this generator reads for ``target`` (hashed to key the result cache)."""
+        """Files of other tools' outputs this generator reads for ``target`` (hashed to key the result cache)."""
         if self.name in adapters.ADAPTERS:
             return adapters.find_prediction(self.name, self.arg, target.name)
-        if self.name in MODEL_GENERATORS and self.arg:
-            return [Path(self.arg)]
         return []
 
-    def ensembles(self, target: Target, reference: Ensemble, n_samples: int,
-                  seed: int) -> tuple[Ensemble, Ensemble]:
+    def model_sha256(self) -> str | None:
+        """SHA-256 of the checkpoint a model generator samples with (the shipped one by default), else None."""
+        if self.name not in MODEL_GENERATORS:
+            return None
+        from dynafold.model.checkpoint import checkpoint_sha256, default_checkpoint
+
+        return checkpoint_sha256(self.arg or default_checkpoint())
+
+    def ensembles(self, target: Target, reference: Ensemble, n_samples: int, seed: int, *,
+                  steps: int | None = None, step_scale: float | None = None,
+                  noise_scale: float | None = None) -> tuple[Ensemble, Ensemble]:
         """The (predicted, reference) pair to score for ``target``.
 
         ``seed`` is the run's seed; generators that draw samples use a stream
         derived from it and the target name, so each target is reproducible alone.
+        ``steps``, ``step_scale`` and ``noise_scale`` set the model's sampler
+        (None: the model's default); other generators ignore them.
         """
         target_seed = [seed, zlib.crc32(target.name.encode())]
         if self.name == "md-split":
@@ -65,23 +75,14 @@ class Generator:
         if self.name in enm.MODELS:
             return enm.sample_enm(load_input(target), self.name, n_samples, target_seed), reference
         if self.name in MODEL_GENERATORS:
-            sample_ensemble = model_sampler()
+            from dynafold.predict import sample_ensemble
+
             prediction = sample_ensemble(load_input(target), checkpoint=self.arg,
                                          method=MODEL_GENERATORS[self.name], n_samples=n_samples,
+                                         steps=steps, step_scale=step_scale, noise_scale=noise_scale,
                                          seed=zlib.crc32(repr(target_seed).encode()))
             return prediction.ensemble, reference
         return adapters.read_files(self.source_files(target), target.name), reference
-
-
-def model_sampler():
-    """``dynafold.predict.sample_ensemble``; a clear error while the model is not available."""
-    try:
-        from dynafold.predict import sample_ensemble
-    except ImportError as err:
-        raise DynafoldError("the dynafold model is not available in this version "
-                            "(dynafold.predict.sample_ensemble is missing); "
-                            "benchmark anm, gnm, md-split or precomputed ensembles instead") from err
-    return sample_ensemble
 
 
 def parse_generators(specs: list[str]) -> list[Generator]:
@@ -99,8 +100,6 @@ def parse_generators(specs: list[str]) -> list[Generator]:
             raise DynafoldInputError(f"{name} output folder not found", arg)
         if name not in NEEDS_ARG and name not in MODEL_GENERATORS and arg:
             raise DynafoldInputError(f"generator {name} takes no argument (got {arg!r})")
-        if name in MODEL_GENERATORS:
-            model_sampler()
         parsed.append((name, arg or None))
     if not parsed:
         raise DynafoldInputError(f"give at least one --generator; valid: {', '.join(GENERATORS)}")

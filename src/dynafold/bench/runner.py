@@ -34,12 +34,24 @@ class Settings:
     ref_frames: int = 200
     seed: int = 0
     atoms: str = "ca"
+    steps: int | None = None  # sampler settings of model generators; None: the model's default
+    step_scale: float | None = None
+    noise_scale: float | None = None
 
     def __post_init__(self) -> None:
         if self.atoms not in ATOM_SELECTIONS:
             raise DynafoldInputError(f"unknown atom selection {self.atoms!r}; valid: {', '.join(ATOM_SELECTIONS)}")
         if self.samples < 1 or self.ref_frames < 1:
             raise DynafoldInputError("--samples and --ref-frames must be at least 1")
+        if self.steps is not None and self.steps < 2:
+            raise DynafoldInputError(f"--steps must be at least 2, got {self.steps}")
+        for name, value in (("--step-scale", self.step_scale), ("--noise-scale", self.noise_scale)):
+            if value is not None and not value > 0:
+                raise DynafoldInputError(f"{name} must be positive, got {value}")
+
+    def sampler(self) -> dict[str, int | float | None]:
+        """The sampler settings, as keyword arguments of ``Generator.ensembles``."""
+        return {"steps": self.steps, "step_scale": self.step_scale, "noise_scale": self.noise_scale}
 
 
 def target_files(target: Target) -> dict[str, str]:
@@ -54,10 +66,11 @@ def result_path(out: Path, generator: Generator, target: Target) -> Path:
 
 
 def cache_key(settings: Settings, generator: Generator, target: Target, hashes: dict[str, str]) -> str:
-    """sha256 of everything a per-target result depends on."""
+    """sha256 of everything a per-target result depends on, the model's checkpoint included."""
     sources = {str(p): file_sha256(p) for p in generator.source_files(target)}
     blob = json.dumps({"version": __version__, "settings": asdict(settings), "generator": [generator.name, generator.arg],
-                       "target": target.name, "files": hashes, "sources": sources}, sort_keys=True)
+                       "model_sha256": generator.model_sha256(), "target": target.name, "files": hashes,
+                       "sources": sources}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -84,7 +97,7 @@ def run_target(target: Target, generators: list[Generator], settings: Settings, 
                     continue
             if reference is None:
                 reference = load_reference(target)
-            pred, ref = gen.ensembles(target, reference, settings.samples, settings.seed)
+            pred, ref = gen.ensembles(target, reference, settings.samples, settings.seed, **settings.sampler())
             metrics = evaluate_ensembles(pred, ref, atoms=settings.atoms,
                                          ref_frames=settings.ref_frames, seed=settings.seed)
         except DynafoldError as err:

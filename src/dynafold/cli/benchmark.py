@@ -19,12 +19,17 @@ import click
 @click.option("--seed", default=0, show_default=True, help="Seed of sampling and reference frames.")
 @click.option("--atoms", type=click.Choice(["ca", "heavy"]), default="ca", show_default=True,
               help="Atoms scored by lDDT.")
+@click.option("--step-scale", type=float, default=None,
+              help="Sampler step scale of the dynafold generators (default: the model's).")
+@click.option("--noise-scale", type=float, default=None,
+              help="Sampler noise scale of the dynafold generators (default: the model's).")
 @click.option("--make-targets-from", metavar="KIND:PATH",
               help="First write TARGETS from a source: atlas:DIR, mdcath:DIR or store:STORE.")
 @click.option("--split", type=click.Path(dir_okay=False, path_type=Path),
               help="With --make-targets-from: keep the names of this split CSV (e.g. atlas_test.csv).")
 def benchmark(targets: Path, generators: tuple[str, ...], out: Path | None, samples: int, ref_frames: int,
-              workers: int, seed: int, atoms: str, make_targets_from: str | None, split: Path | None) -> None:
+              workers: int, seed: int, atoms: str, step_scale: float | None, noise_scale: float | None,
+              make_targets_from: str | None, split: Path | None) -> None:
     """Score ensemble generators on the targets of TARGETS (CSV: name,reference,reference_topology,input).
 
     Writes OUT/table.md, table.csv, results.json, plots/ and index.html.
@@ -46,7 +51,7 @@ def benchmark(targets: Path, generators: tuple[str, ...], out: Path | None, samp
     from dynafold.bench import benchmark as run
 
     content = run(targets, list(generators), out, samples=samples, ref_frames=ref_frames, seed=seed,
-                  atoms=atoms, workers=workers, progress=True)
+                  atoms=atoms, step_scale=step_scale, noise_scale=noise_scale, workers=workers, progress=True)
     click.echo((out / "table.md").read_text(), nl=False)
     for failure in content["failures"]:
         click.echo(f"failed: {failure['generator']} / {failure['target']}: {failure['error']}", err=True)

@@ -1,7 +1,12 @@
-"""Model weights as safetensors with the JSON config beside them (and in the file's metadata)."""
+"""Model weights as safetensors with the JSON config beside them (and in the file's metadata).
+
+This module owns the shipped checkpoint's path and a checkpoint's identity: the
+SHA-256 of the bytes the weights are read from.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -14,6 +19,25 @@ from dynafold.model.config import ModelConfig
 from dynafold.model.dynafold import DynafoldModel
 
 CONFIG_NAME = "config.json"
+SHIPPED_CHECKPOINT = Path(__file__).resolve().parents[1] / "weights" / "dynafold_small.safetensors"
+
+
+def default_checkpoint() -> Path:
+    """The model shipped inside the package."""
+    return SHIPPED_CHECKPOINT
+
+
+def checkpoint_sha256(checkpoint_path: str | os.PathLike) -> str:
+    """SHA-256 (hex) of a checkpoint file: the identity of the model it holds."""
+    path = Path(checkpoint_path)
+    if not path.is_file():
+        raise DynafoldInputError("checkpoint not found", path)
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def model_version(checkpoint_path: str | os.PathLike, sha256: str) -> str:
+    """File name and the first 12 hex digits of the checkpoint's SHA-256, e.g. ``dynafold_small@0123456789ab``."""
+    return f"{Path(checkpoint_path).stem}@{sha256[:12]}"
 
 
 def save_checkpoint(path: str | os.PathLike, model: DynafoldModel,
@@ -38,16 +62,22 @@ def save_checkpoint(path: str | os.PathLike, model: DynafoldModel,
 
 def load_model(checkpoint_path: str | os.PathLike, device: str | torch.device = "cpu") -> tuple[DynafoldModel, ModelConfig]:
     """Read a checkpoint written by ``save_checkpoint``; returns (model in eval mode, config)."""
-    from safetensors import safe_open
-    from safetensors.torch import load_file
+    model, cfg, _ = load_checkpoint(checkpoint_path, device)
+    return model, cfg
+
+
+def load_checkpoint(checkpoint_path: str | os.PathLike,
+                    device: str | torch.device = "cpu") -> tuple[DynafoldModel, ModelConfig, str]:
+    """Like ``load_model``, plus the SHA-256 of the bytes the weights were read from (read once)."""
+    from safetensors.torch import load
 
     path = Path(checkpoint_path)
     if not path.is_file():
         raise DynafoldInputError("checkpoint not found", path)
+    data = path.read_bytes()
     try:
-        with safe_open(str(path), framework="pt") as f:
-            meta = f.metadata() or {}
-        tensors = load_file(str(path), device=str(device))
+        meta = _safetensors_metadata(data)
+        tensors = load(data)
     except Exception as err:  # safetensors raises its own error types for corrupt files
         raise DynafoldInputError(f"not a readable safetensors checkpoint ({err})", path) from err
     if "dynafold_config" in meta:
@@ -62,4 +92,12 @@ def load_model(checkpoint_path: str | os.PathLike, device: str | torch.device = 
     if missing or unexpected:
         raise DynafoldInputError(f"weights do not match the config (missing {missing[:3]}, "
                                  f"unexpected {unexpected[:3]})", path)
-    return model.eval(), cfg
+    return model.eval(), cfg, hashlib.sha256(data).hexdigest()
+
+
+def _safetensors_metadata(data: bytes) -> dict[str, str]:
+    """The ``__metadata__`` of a safetensors file's header (8-byte little-endian length, then JSON)."""
+    size = int.from_bytes(data[:8], "little")
+    if len(data) < 8 or size > len(data) - 8:
+        raise ValueError("header is longer than the file")
+    return json.loads(data[8:8 + size]).get("__metadata__") or {}

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from dynafold.predict.pipeline import Prediction, default_checkpoint, sample_ensemble
+from dynafold.predict.pipeline import Prediction, sample_ensemble
 
-__all__ = ["Prediction", "default_checkpoint", "sample_ensemble"]
+__all__ = ["Prediction", "sample_ensemble"]

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +15,6 @@ from dynafold.errors import MissingAtomsError, ResourceError
 from dynafold.predict import geometry
 from dynafold.predict.memory import available_bytes, samples_per_batch
 
-WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
-SHIPPED_CHECKPOINT = WEIGHTS_DIR / "dynafold_small.safetensors"
 MAX_MISSING_BACKBONE_FRACTION = 0.1
 
 
@@ -47,17 +44,6 @@ class Prediction:
     model_version: str
     timings_s: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-
-
-def default_checkpoint() -> Path:
-    """The model shipped inside the package."""
-    return SHIPPED_CHECKPOINT
-
-
-def model_version(checkpoint: Path) -> str:
-    """File name and the first 12 hex digits of the checkpoint's SHA-256."""
-    digest = hashlib.sha256(Path(checkpoint).read_bytes()).hexdigest()[:12]
-    return f"{Path(checkpoint).stem}@{digest}"
 
 
 def prepare_input(structure: Ensemble) -> tuple[Ensemble, list[str]]:
@@ -97,7 +83,8 @@ def resolve_device(device: str | None) -> str:
 
 
 def sample_ensemble(structure: Ensemble, *, method: str = "xray", n_samples: int = 100,
-                    steps: int = 200, seed: int = 0, checkpoint: str | Path | None = None,
+                    steps: int | None = None, step_scale: float | None = None,
+                    noise_scale: float | None = None, seed: int = 0, checkpoint: str | Path | None = None,
                     device: str | None = None, batch_size: int | None = None,
                     keep_valid: bool = False, max_attempts: int = 5,
                     progress: Callable[[int, int], None] | None = None) -> Prediction:
@@ -108,19 +95,22 @@ def sample_ensemble(structure: Ensemble, *, method: str = "xray", n_samples: int
     ``n_samples`` in all) until ``n_samples`` conformers pass the geometry
     check; when too few pass, the best of the others fill the ensemble and a
     warning says so. ``progress(done, total)`` is called after every batch.
+    ``steps``, ``step_scale`` and ``noise_scale`` override the sampler's
+    settings (:class:`dynafold.model.SamplerConfig`); None keeps its default.
     """
     import torch
 
     from dynafold.data.features import NUM_ATOM_SLOTS, ensemble_from_atom14, featurize
     from dynafold.metrics.rmsf import residue_rmsf
-    from dynafold.model import load_model
+    from dynafold.model.checkpoint import default_checkpoint, load_checkpoint, model_version
+    from dynafold.model.config import SamplerConfig
 
     t0 = time.perf_counter()
     method = canonical_method(method)
     checkpoint = Path(checkpoint) if checkpoint else default_checkpoint()
     device = resolve_device(device)
     protein, warnings = prepare_input(structure)
-    model, cfg = load_model(checkpoint, device=device)
+    model, cfg, checkpoint_sha256 = load_checkpoint(checkpoint, device=device)
     n_res = protein.n_residues
     fit = samples_per_batch(n_res, cfg, available_bytes(device), n_samples)
     if fit < 1:
@@ -129,6 +119,8 @@ def sample_ensemble(structure: Ensemble, *, method: str = "xray", n_samples: int
     batch_size = min(batch_size or fit, fit)
     feats = featurize(protein, method=method)
     batch = {k: v[None].to(device) for k, v in feats.items()}
+    overrides = {"steps": steps, "step_scale": step_scale, "noise_scale": noise_scale}
+    sampler = replace(SamplerConfig(), **{k: v for k, v in overrides.items() if v is not None})
     generator = torch.Generator().manual_seed(seed)
     atom_mask = feats["atom_mask"].numpy().copy()
     atom_mask[:, cfg.atom_slots:] = False  # slots the model does not place
@@ -142,7 +134,7 @@ def sample_ensemble(structure: Ensemble, *, method: str = "xray", n_samples: int
     while n_done < limit and (n_done < n_samples or (keep_valid and n_valid < n_samples)):
         size = min(batch_size, limit - n_done)
         xyz = np.zeros((size, n_res, NUM_ATOM_SLOTS, 3), dtype=np.float32)
-        xyz[..., : cfg.atom_slots, :] = model.sample(batch, size, steps=steps, generator=generator)[0].cpu()
+        xyz[..., : cfg.atom_slots, :] = model.sample(batch, size, generator=generator, sampler=sampler)[0].cpu()
         chunk = ensemble_from_atom14(xyz, protein, atom_mask, method)
         chunks.append(chunk.coords)
         breaks_parts.append(geometry.ca_break_fraction(chunk.coords, chunk.topology))
@@ -171,7 +163,8 @@ def sample_ensemble(structure: Ensemble, *, method: str = "xray", n_samples: int
     return Prediction(
         ensemble=sampled, bfactor_A2=bfactor[:n_res], rmsf_A=rmsf, valid=valid[order],
         ca_break_fraction=breaks[order], clashes=clashes[order], bond_ok_fraction=bonds_ok[order],
-        method=method, seed=seed, steps=steps, device=device, model_version=model_version(checkpoint),
+        method=method, seed=seed, steps=sampler.steps, device=device,
+        model_version=model_version(checkpoint, checkpoint_sha256),
         timings_s={"setup": t1 - t0, "sampling": t2 - t1, "total": time.perf_counter() - t0},
         warnings=warnings,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
@@ -17,12 +17,15 @@ from dynafold.const import (
 from dynafold.errors import EmptyEnsembleError, NoProteinError, TopologyMismatchError
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Topology:
     """Per-atom description of a molecular system (N atoms).
 
     All arrays have length N. ``hetero`` marks non-polymer residues (ligands,
     waters, ions); ``res_ids`` are the author residue numbers.
+
+    Two topologies are equal when every per-atom field holds the same values.
+    A topology is not hashable: its arrays can be changed in place.
     """
 
     chain_ids: np.ndarray  # (N,) str
@@ -40,13 +43,20 @@ class Topology:
                 raise TopologyMismatchError(f"topology field {name} has length "
                                             f"{len(getattr(self, name))}, expected {n}")
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Topology):
+            return NotImplemented
+        return all(np.array_equal(getattr(self, k), getattr(other, k)) for k in TOPOLOGY_FIELDS)
+
+    __hash__ = None  # equal topologies must hash alike, and the arrays are mutable
+
     @property
     def n_atoms(self) -> int:
         return len(self.atom_names)
 
     def subset(self, index: np.ndarray) -> "Topology":
         """Topology of the atoms selected by a boolean mask or index array."""
-        return Topology(**{k: getattr(self, k)[index] for k in _TOPOLOGY_FIELDS})
+        return Topology(**{k: getattr(self, k)[index] for k in TOPOLOGY_FIELDS})
 
     def residue_starts(self) -> np.ndarray:
         """Index of the first atom of each residue, shape (n_residues,)."""
@@ -123,13 +133,15 @@ class Topology:
         return rep
 
 
-_TOPOLOGY_FIELDS = ("chain_ids", "res_ids", "ins_codes", "res_names", "atom_names",
-                    "elements", "hetero")
+TOPOLOGY_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Topology))  # the per-atom arrays
 
 
-@dataclass
+@dataclass(eq=False)
 class Ensemble:
     """K conformers of one system.
+
+    Ensembles compare by identity; compare their topologies and coordinates
+    (with numpy) for value equality.
 
     Attributes
     ----------

@@ -22,13 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
-from dynafold.ensemble import Ensemble, Topology
+from dynafold.ensemble import TOPOLOGY_FIELDS, Ensemble, Topology
 from dynafold.errors import DynafoldInputError, TruncatedFileError
 from dynafold.io.atomic import atomic_path
 
 MANIFEST = "manifest.json"
 SYSTEM_SUFFIX = ".npz"
-_TOPOLOGY_FIELDS = ("chain_ids", "res_ids", "ins_codes", "res_names", "atom_names", "elements", "hetero")
 _TARGET_FIELDS = ("rmsf_A", "rmsf_mask", "bfactor_A2", "bfactor_mask")
 
 
@@ -68,7 +67,7 @@ def write_system(store: str | os.PathLike, ensemble: Ensemble, targets: dict[str
         "file": path.name,
         "notes": list(ensemble.notes),
     }
-    arrays = {f: getattr(ensemble.topology, f) for f in _TOPOLOGY_FIELDS}
+    arrays = {f: getattr(ensemble.topology, f) for f in TOPOLOGY_FIELDS}
     arrays.update({k: np.asarray(targets[k]) for k in _TARGET_FIELDS})
     arrays["coords"] = ensemble.coords.astype(np.float32)
     arrays["mask"] = ensemble.mask
@@ -86,7 +85,7 @@ def read_system(path: str | os.PathLike) -> StoredSystem:
     try:
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(str(z["meta"]))
-            topology = Topology(**{f: z[f] for f in _TOPOLOGY_FIELDS})
+            topology = Topology(**{f: z[f] for f in TOPOLOGY_FIELDS})
             ensemble = Ensemble(
                 topology=topology, coords=z["coords"], method=meta["method"],
                 bfactors=z["bfactors"] if "bfactors" in z.files else None, mask=z["mask"],

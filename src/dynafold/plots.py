@@ -1,4 +1,8 @@
-"""Figures (matplotlib, imported lazily so the CLI starts fast)."""
+"""Figures (matplotlib, imported lazily so the CLI starts fast).
+
+Figures are built with matplotlib's object API (``matplotlib.figure.Figure``),
+so no backend or other process-wide state of matplotlib is changed.
+"""
 
 from __future__ import annotations
 
@@ -15,13 +19,11 @@ def rmsf_figure(pred_A: np.ndarray, ref_A: np.ndarray, path: str | os.PathLike, 
 
     pred_A, ref_A : (R,) RMSF in Angstrom. Written atomically to ``path`` (PNG, PDF, SVG).
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     pred_A, ref_A = np.asarray(pred_A), np.asarray(ref_A)
-    fig, (ax_sc, ax_pr) = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={"width_ratios": [1, 1.8]})
+    fig = Figure(figsize=(11, 4.2))
+    ax_sc, ax_pr = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.8]})
     top = float(max(pred_A.max(initial=0), ref_A.max(initial=0))) * 1.05 or 1.0
     ax_sc.scatter(ref_A, pred_A, s=12, alpha=0.7, color="tab:blue", edgecolors="none")
     ax_sc.plot([0, top], [0, top], color="0.4", lw=1, ls="--", label="y = x")
@@ -44,16 +46,14 @@ def rmsf_figure(pred_A: np.ndarray, ref_A: np.ndarray, path: str | os.PathLike, 
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=150)
-    plt.close(fig)
 
 
-def _pyplot():
-    import matplotlib
+def _figure(figsize: tuple[float, float]):
+    """A new matplotlib Figure with one Axes: (figure, axes)."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots()
 
 
 def _save(fig, path: str | os.PathLike):
@@ -63,7 +63,6 @@ def _save(fig, path: str | os.PathLike):
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=150)
-    _pyplot().close(fig)
     return Path(path)
 
 
@@ -84,8 +83,7 @@ def plot_rmsf_scatter(pred_A: list[np.ndarray], ref_A: list[np.ndarray], path: s
     global r and rho in the title; returns the path."""
     from dynafold.metrics.correlation import pearson, spearman
 
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(5, 5))
+    fig, ax = _figure((5, 5))
     pooled_p, pooled_r = np.concatenate(pred_A), np.concatenate(ref_A)
     top = float(max(pooled_p.max(initial=0), pooled_r.max(initial=0))) * 1.05 or 1.0
     for i, (p, r) in enumerate(zip(pred_A, ref_A)):
@@ -101,8 +99,7 @@ def plot_rmsf_scatter(pred_A: list[np.ndarray], ref_A: list[np.ndarray], path: s
 def flexibility_profile(rows: list[dict], path: str | os.PathLike, *, title: str = ""):
     """Per-residue flexibility of a prediction: sampled RMSF and the RMSF implied by the
     predicted B-factor (rows of ``dynafold.predict.outputs.residue_table``); returns the path."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(9, 3.6))
+    fig, ax = _figure((9, 3.6))
     x = np.arange(len(rows))
     ax.plot(x, [r["rmsf_A"] for r in rows], color="tab:blue", lw=1.4, label="RMSF of the sampled ensemble")
     ax.plot(x, [r["bfactor_rmsf_A"] for r in rows], color="tab:orange", lw=1.4,

@@ -119,5 +119,5 @@ def test_bond_fraction_in_prediction_summary(tiny_checkpoint):
     # the reference used for disulfides is the input itself: the input scores like it does alone
     protein = structure.protein()
     assert geometry.bond_length_fraction(protein.coords[:1], protein.topology, protein.coords[0])[0] > 0.98
-    out = summary(pred, "in.pdb", 0.5)["geometry"]
+    out = summary(pred, "in.pdb")["geometry"]
     assert out["mean_bond_ok_fraction"] == pytest.approx(pred.bond_ok_fraction.mean())

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from dynafold import __version__
+from dynafold.ensemble import Ensemble
 from dynafold.io import save
 from dynafold.io.atomic import atomic_path
 from dynafold.metrics.rmsf import bfactor_to_rmsf
@@ -32,7 +33,18 @@ def residue_table(pred: Prediction) -> list[dict]:
     ]
 
 
-def summary(pred: Prediction, input_path: str, diversity_lddt: float) -> dict:
+def diversity_lddt(ensemble: Ensemble) -> float:
+    """Mean C-alpha lDDT between the ensemble's conformers (NaN for a single one)."""
+    from dynafold.metrics.ensemble import lddt_diversity
+    from dynafold.metrics.lddt import lddt_matrix
+
+    ca = ensemble.ca().coords
+    if len(ca) < 2:
+        return float("nan")
+    return lddt_diversity(lddt_matrix(ca, ca, np.arange(ca.shape[1])).global_)
+
+
+def summary(pred: Prediction, input_path: str) -> dict:
     """The JSON summary of a prediction."""
     return {
         "dynafold_version": __version__, "input": input_path, "method": pred.method,
@@ -40,7 +52,7 @@ def summary(pred: Prediction, input_path: str, diversity_lddt: float) -> dict:
         "model_version": pred.model_version, "device": pred.device,
         "n_residues": int(pred.ensemble.n_residues), "n_atoms": int(pred.ensemble.n_atoms),
         "mean_rmsf_A": float(np.mean(pred.rmsf_A)), "mean_bfactor_A2": float(np.mean(pred.bfactor_A2)),
-        "diversity_lddt": diversity_lddt,
+        "diversity_lddt": diversity_lddt(pred.ensemble),
         "geometry": {"passed": int(pred.valid.sum()), "checked": int(len(pred.valid)),
                      "mean_ca_break_fraction": float(np.mean(pred.ca_break_fraction)),
                      "mean_clashes": float(np.mean(pred.clashes)),
@@ -57,9 +69,6 @@ def write_outputs(pred: Prediction, out_dir: str | Path, name: str, input_path: 
     The ensemble's B-factor column holds the predicted B-factor (A^2) of each
     atom's residue, for every model.
     """
-    from dynafold.metrics.ensemble import lddt_diversity
-    from dynafold.metrics.lddt import lddt_matrix
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ens = pred.ensemble
@@ -77,12 +86,9 @@ def write_outputs(pred: Prediction, out_dir: str | Path, name: str, input_path: 
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    ca = pred.ensemble.ca().coords
-    res = np.arange(ca.shape[1])
-    diversity = lddt_diversity(lddt_matrix(ca, ca, res).global_) if len(ca) > 1 else float("nan")
     paths["summary"] = out / f"{name}_summary.json"
     with atomic_path(paths["summary"]) as tmp:
-        Path(tmp).write_text(json.dumps(summary(pred, input_path, diversity), indent=1))
+        Path(tmp).write_text(json.dumps(summary(pred, input_path), indent=1))
     if plot:
         from dynafold.plots import flexibility_profile
 

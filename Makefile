@@ -1,4 +1,5 @@
-# Fresh machine: `make demo` runs the main job, `make test` runs the tests.
+# Fresh machine: `make demo` runs the main job, `make test` runs every test (as CI does),
+# `make test-fast` skips the slow ones (training runs, long sampling) for the edit loop.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -15,7 +16,10 @@ install: $(BIN)/dynafold
 test: install
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q
 
+test-fast: install
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -m "not slow"
+
 demo: install
 	OMP_NUM_THREADS=1 $(BIN)/dynafold predict --method md --out dynafold_predictions
 
-.PHONY: install test demo
+.PHONY: install test test-fast demo

@@ -24,7 +24,6 @@ def shared_references(shared_data):
 @pytest.fixture(scope="session")
 def shared_targets(shared_references, tmp_path_factory):
     """CSV path of the target list (3 MD trajectories, 4 NMR ensembles)."""
-    pytest.importorskip("dynafold.io.trajectory")
     from dynafold.bench.targets import make_targets
 
     out = tmp_path_factory.mktemp("targets") / "targets.csv"

@@ -58,7 +58,6 @@ def test_files_layout_structure_and_cif(tmp_path, trp_cage):
 
 
 def test_bioemu_and_files_trajectory_layouts(tmp_path, shared_data):
-    pytest.importorskip("dynafold.io.trajectory")
     md = load(shared_data / "md" / "mdcath_2hbaA00" / "2hbaA00_320_0.xtc",
               shared_data / "md" / "mdcath_2hbaA00" / "2hbaA00.pdb", stop=20)
     bio = tmp_path / "bioemu" / "2hbaA00"

@@ -25,8 +25,6 @@ SETTINGS = {"samples": 12, "ref_frames": 40, "seed": 5, "atoms": "ca"}
 
 @pytest.fixture(scope="module")
 def report(shared_targets, tmp_path_factory):
-    pytest.importorskip("dynafold.metrics.evaluate")
-    pytest.importorskip("dynafold.plots")
     out = tmp_path_factory.mktemp("report")
     content = benchmark(shared_targets, GENERATORS, out, **SETTINGS)
     return out, content

@@ -78,8 +78,7 @@ def test_file_sha256_of_file_and_folder(tmp_path):
 
 
 def test_targets_from_a_prepared_store(tmp_path, shared_data):
-    store_mod = pytest.importorskip("dynafold.data.store")
-    pytest.importorskip("dynafold.metrics.rmsf")
+    from dynafold.data import store as store_mod
     from dynafold.data.targets import residue_targets
 
     store = tmp_path / "store"
@@ -102,8 +101,8 @@ def test_cli_makes_targets_from_atlas_and_mdcath_layouts(tmp_path, shared_data):
 
     from dynafold.cli import cli
 
-    atlas_io = pytest.importorskip("dynafold.io.atlas")
-    mdcath_io = pytest.importorskip("dynafold.io.mdcath")
+    from dynafold.io import atlas as atlas_io
+    from dynafold.io import mdcath as mdcath_io
     md = shared_data / "md"
     atlas_ens = load(md / "atlas_3tvj_I" / "3tvj_I_10frames.dcd", md / "atlas_3tvj_I" / "3tvj_I.pdb")
     atlas_io.write_atlas_zip(atlas_ens, tmp_path / "atlas" / "3tvj_I_protein.zip", name="3tvj_I")

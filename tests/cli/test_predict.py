@@ -1,3 +1,5 @@
+"""`dynafold predict`: output files parse back, bad input gives one line and exit 2."""
+
 import json
 import subprocess
 import sys

@@ -22,6 +22,7 @@ def example_ensembles():
     return {m: sample_ensemble(structure, method=m, n_samples=8, steps=50, seed=1) for m in ("md", "xray")}
 
 
+@pytest.mark.slow
 def test_trained_samples_keep_the_chain_and_every_atom(example_ensembles):
     template = load(example_path()).protein()
     for pred in example_ensembles.values():
@@ -32,6 +33,7 @@ def test_trained_samples_keep_the_chain_and_every_atom(example_ensembles):
         assert ca_break_fraction(ens.coords, ens.topology).mean() <= 0.05
 
 
+@pytest.mark.slow
 def test_validation_protein_chain_breaks_under_one_percent(shared_data):
     """Held-out ATLAS 3tvj_I: at most 1 % of consecutive C-alpha links longer than 4.2 A."""
     structure = load(shared_data / "md" / "atlas_3tvj_I" / "3tvj_I.pdb")
@@ -45,6 +47,7 @@ def test_validation_protein_chain_breaks_under_one_percent(shared_data):
     assert pred.clashes.mean() <= 4.0
 
 
+@pytest.mark.slow
 def test_every_heavy_atom_of_the_input_is_sampled(shared_data):
     """Held-out NMR 1l2y, whose C-terminus has OXT: the output holds exactly the input's heavy atoms."""
     structure = load(shared_data / "nmr" / "1l2y.pdb").protein()
@@ -56,5 +59,6 @@ def test_every_heavy_atom_of_the_input_is_sampled(shared_data):
     assert np.isfinite(pred.ensemble.coords).all()
 
 
+@pytest.mark.slow
 def test_md_style_is_more_diverse_than_xray(example_ensembles):
     assert example_ensembles["md"].rmsf_A.mean() > example_ensembles["xray"].rmsf_A.mean()

@@ -14,10 +14,11 @@ from safetensors.torch import load_file
 
 from dynafold.data.dataset import EnsembleDataset
 from dynafold.model import load_model
+from dynafold.model.config import MODEL_PRESETS
 from dynafold.train.batches import step_batch
 from dynafold.train.losses import total_loss
 from dynafold.train.run import train
-from dynafold.train.state import load_state
+from dynafold.train.state import load_state, split_state
 
 QUIET = {"accelerator": "cpu"}
 
@@ -37,6 +38,7 @@ def _fixed_loss(checkpoint, store) -> float:
     return total / 8
 
 
+@pytest.mark.slow
 def test_tiny_training_lowers_the_loss(nmr_store, tmp_path):
     final = train(nmr_store, "tiny", tmp_path, max_steps=60, seed=1, **QUIET)
     assert final.is_file() and (tmp_path / "config.json").is_file()
@@ -122,8 +124,13 @@ def test_ddp_two_cpu_processes(nmr_store, tmp_path):
     record, tensors = load_state(out)
     assert record["step"] == 4
     assert all(torch.isfinite(v).all() for v in tensors.values())
-    model, _ = load_model(out / "model.safetensors")
-    assert model is not None
+    # the exported model is the final EMA of the synchronised run, in the tiny preset
+    model, cfg = load_model(out / "model.safetensors")
+    assert cfg == MODEL_PRESETS["tiny"]
+    ema = split_state(tensors, "ema")
+    assert ema and ema.keys() <= model.state_dict().keys()
+    for key, value in ema.items():
+        torch.testing.assert_close(model.state_dict()[key], value, atol=0, rtol=0, msg=key)
 
 
 @pytest.mark.slow

@@ -22,8 +22,7 @@ from dynafold import __version__
 from dynafold.bench.generators import Generator
 from dynafold.bench.targets import Target, file_sha256, load_reference
 from dynafold.errors import DynafoldError, DynafoldInputError
-
-ATOM_SELECTIONS = ("ca", "heavy")
+from dynafold.metrics.evaluate import ATOM_SELECTIONS
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from dynafold.metrics.evaluate import ATOM_SELECTIONS
+
 
 @click.command()
 @click.argument("targets", type=click.Path(dir_okay=False, path_type=Path))
@@ -17,7 +19,7 @@ import click
 @click.option("--ref-frames", default=200, show_default=True, help="Reference frames drawn per target.")
 @click.option("--workers", default=1, show_default=True, help="Parallel processes (one target each).")
 @click.option("--seed", default=0, show_default=True, help="Seed of sampling and reference frames.")
-@click.option("--atoms", type=click.Choice(["ca", "heavy"]), default="ca", show_default=True,
+@click.option("--atoms", type=click.Choice(ATOM_SELECTIONS), default="ca", show_default=True,
               help="Atoms scored by lDDT.")
 @click.option("--step-scale", type=float, default=None,
               help="Sampler step scale of the dynafold generators (default: the model's).")

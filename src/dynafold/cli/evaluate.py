@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from dynafold.metrics.evaluate import ATOM_SELECTIONS
+
 
 @click.command()
 @click.option("--pred", "pred_path", required=True, type=click.Path(path_type=Path),
@@ -15,7 +17,7 @@ import click
               help="Reference ensemble, e.g. an MD trajectory (with --ref-top).")
 @click.option("--pred-top", type=click.Path(path_type=Path), default=None, help="Topology of a predicted trajectory.")
 @click.option("--ref-top", type=click.Path(path_type=Path), default=None, help="Topology of a reference trajectory.")
-@click.option("--atoms", type=click.Choice(["ca", "heavy"]), default="ca", show_default=True,
+@click.option("--atoms", type=click.Choice(ATOM_SELECTIONS), default="ca", show_default=True,
               help="Atoms scored by lDDT.")
 @click.option("--ref-frames", type=click.IntRange(min=1), default=200, show_default=True,
               help="Reference frames drawn (without replacement) for lDDT and RMSF.")

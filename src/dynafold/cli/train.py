@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import click
 
+from dynafold.train.config import TRAIN_PRESETS
+
 
 @click.command()
 @click.option("--data", "store", required=True, type=click.Path(exists=True, file_okay=False),
               help="Store folder written by 'dynafold prepare'.")
-@click.option("--preset", type=click.Choice(["tiny", "small", "base"]), default="small", show_default=True,
+@click.option("--preset", type=click.Choice(list(TRAIN_PRESETS)), default="small", show_default=True,
               help="Model size and optimisation settings.")
 @click.option("--out", required=True, type=click.Path(file_okay=False),
               help="Run folder: *.safetensors checkpoints, config.json, state.json, metrics.jsonl.")

@@ -74,8 +74,11 @@ def representative_coords(ensemble: Ensemble) -> tuple[np.ndarray, np.ndarray]:
     return coords, mask
 
 
-def residue_rmsf(ensemble: Ensemble, atom: str = "ca") -> tuple[np.ndarray, np.ndarray]:
-    """Per-residue RMSF (Angstrom) after superposition, and its mask.
+def masked_residue_rmsf(ensemble: Ensemble, atom: str = "ca") -> tuple[np.ndarray, np.ndarray]:
+    """Per-residue RMSF (Angstrom) after superposition, and its mask (training targets).
+
+    Unlike :func:`dynafold.metrics.rmsf.residue_rmsf` (C-alpha atoms only, one
+    value per C-alpha) this gives one value per residue of the ensemble.
 
     atom: "ca" (C-alpha) or "rep" (CB, CA for glycine). The conformers are
     fitted on those atoms iteratively to their mean
@@ -107,9 +110,9 @@ def residue_targets(protein: Ensemble) -> dict[str, np.ndarray]:
       file's B-factors of the representative atom in the first conformer.
       B <= BFACTOR_MIN_VALID_A2 and missing values are masked.
     """
-    rmsf_A, rmsf_mask = residue_rmsf(protein, "ca")
+    rmsf_A, rmsf_mask = masked_residue_rmsf(protein, "ca")
     if protein.method == "md" and protein.n_conformers > 1:
-        rep_rmsf, rep_mask = residue_rmsf(protein, "rep")
+        rep_rmsf, rep_mask = masked_residue_rmsf(protein, "rep")
         bfactor = rmsf_to_bfactor(rep_rmsf)
         valid = rep_mask
     else:

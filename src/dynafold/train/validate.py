@@ -8,15 +8,11 @@ import torch
 from dynafold.data.dataset import EnsembleDataset, collate
 from dynafold.data.features import ensemble_from_atom14
 from dynafold.data.store import read_system
+from dynafold.metrics.correlation import pearson
+from dynafold.metrics.evaluate import evaluate_ensembles
 from dynafold.model.dynafold import DynafoldModel
 from dynafold.train.config import TrainConfig
 from dynafold.train.losses import distogram_loss
-
-
-def _pearson(a: np.ndarray, b: np.ndarray) -> float:
-    if len(a) < 2 or a.std() == 0 or b.std() == 0:
-        return float("nan")
-    return float(np.corrcoef(a, b)[0, 1])
 
 
 @torch.no_grad()
@@ -24,14 +20,10 @@ def validate(model: DynafoldModel, dataset: EnsembleDataset, cfg: TrainConfig, s
     """Metrics of ``model`` on every system of ``dataset`` (whole proteins, conformer 0 as template).
 
     Returns "val/distogram" (mean over systems), "val/bfactor_pearson" (residues
-    of all systems pooled) and, when :mod:`dynafold.metrics` is installed, the
-    means over systems of "val/rmsf_pearson", "val/lddt_precision",
-    "val/lddt_recall", "val/lddt_diversity" from ``cfg.val_samples`` sampled conformers.
+    of all systems pooled) and, with ``cfg.val_samples`` >= 2, the means over
+    systems of "val/rmsf_pearson", "val/lddt_precision", "val/lddt_recall",
+    "val/lddt_diversity" from ``cfg.val_samples`` sampled conformers.
     """
-    try:
-        from dynafold.metrics.evaluate import evaluate_ensembles
-    except ImportError:
-        evaluate_ensembles = None
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
@@ -44,7 +36,7 @@ def validate(model: DynafoldModel, dataset: EnsembleDataset, cfg: TrainConfig, s
         mask = batch["bfactor_mask"][0] & (batch["bfactor_target"][0] > 0)
         b_pred.append(model.bfactor_head.expected(model.bfactor_head(s))[0][mask].cpu().numpy())
         b_true.append(batch["bfactor_target"][0][mask].cpu().numpy())
-        if evaluate_ensembles is None or cfg.val_samples < 2:
+        if cfg.val_samples < 2:
             continue
         ref = read_system(dataset.store / dataset.entries[index]["file"]).ensemble
         if ref.n_conformers < 2:
@@ -56,7 +48,7 @@ def validate(model: DynafoldModel, dataset: EnsembleDataset, cfg: TrainConfig, s
     if was_training:
         model.train()
     out = {"val/distogram": float(np.mean(dist)),
-           "val/bfactor_pearson": _pearson(np.concatenate(b_pred), np.concatenate(b_true))}
+           "val/bfactor_pearson": pearson(np.concatenate(b_pred), np.concatenate(b_true))}
     if ens_metrics:
         out["val/rmsf_pearson"] = float(np.nanmean([m["rmsf"]["pearson"] for m in ens_metrics]))
         for key in ("precision", "recall", "diversity"):

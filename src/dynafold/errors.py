@@ -42,5 +42,9 @@ class MissingAtomsError(DynafoldInputError):
     """Required atoms (for example the backbone) are absent."""
 
 
+class ConfigError(DynafoldInputError):
+    """A setting (model size, crop mode, ...) is unknown or out of range."""
+
+
 class ResourceError(DynafoldError):
     """A job would not fit in the memory available."""

@@ -101,13 +101,12 @@ def test_cli_makes_targets_from_atlas_and_mdcath_layouts(tmp_path, shared_data):
 
     from dynafold.cli import cli
 
-    from dynafold.io import atlas as atlas_io
-    from dynafold.io import mdcath as mdcath_io
+    from dataset_files import write_atlas_zip, write_mdcath
     md = shared_data / "md"
     atlas_ens = load(md / "atlas_3tvj_I" / "3tvj_I_10frames.dcd", md / "atlas_3tvj_I" / "3tvj_I.pdb")
-    atlas_io.write_atlas_zip(atlas_ens, tmp_path / "atlas" / "3tvj_I_protein.zip", name="3tvj_I")
+    write_atlas_zip(atlas_ens, tmp_path / "atlas" / "3tvj_I_protein.zip", name="3tvj_I")
     ntl9 = load(md / "mdcath_2hbaA00" / "2hbaA00_320_0.xtc", md / "mdcath_2hbaA00" / "2hbaA00.pdb", stop=30)
-    mdcath_io.write_mdcath(ntl9, tmp_path / "mdcath" / "mdcath_dataset_2hbaA00.h5", domain="2hbaA00")
+    write_mdcath(ntl9, tmp_path / "mdcath" / "mdcath_dataset_2hbaA00.h5", domain="2hbaA00")
     split = tmp_path / "split.csv"
     split.write_text("name,seqres\n3tvj_I,X\n")
     for kind, name, frames, extra in (("atlas", "3tvj_I", 10, ["--split", str(split)]),

@@ -39,8 +39,7 @@ def systems(store: Path) -> dict[str, dict]:
 def store(shared_data, tmp_path_factory) -> Path:
     """One store filled from every real source by several calls."""
     from dynafold.io import load
-    from dynafold.io.atlas import write_atlas_zip
-    from dynafold.io.mdcath import write_mdcath
+    from dataset_files import write_atlas_zip, write_mdcath
 
     tmp = tmp_path_factory.mktemp("sources")
     md = shared_data / "md"

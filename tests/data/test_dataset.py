@@ -73,3 +73,11 @@ def test_collate_pads(store) -> None:
     assert batch["token_mask"][1, :20].all() and not batch["token_mask"][1, 20:].any()
     assert not batch["atom_mask"][1, 20:].any() and batch["distogram_target"][1, 20:].abs().sum() == 0
     assert batch["coords"].dtype == torch.float32 and batch["atom_mask"].dtype == torch.bool
+
+
+def test_unknown_crop_mode_is_a_config_error():
+    from dynafold.data.crop import crop_indices
+    from dynafold.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="unknown crop mode 'round'; valid: contiguous, spatial"):
+        crop_indices("round", np.zeros((5, 3)), np.ones(5, bool), 3, np.random.default_rng(0))

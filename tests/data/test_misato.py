@@ -6,13 +6,13 @@ import json
 
 import numpy as np
 import pytest
+from dataset_files import write_misato
 
 from dynafold.data.misato import (
     misato_ensemble,
     misato_ids,
     misato_rejection,
     read_misato_system,
-    write_misato,
 )
 
 N_FRAMES = 6

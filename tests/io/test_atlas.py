@@ -7,11 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from dataset_files import write_atlas_zip
 
 from dynafold.ensemble import Ensemble
 from dynafold.errors import DynafoldInputError, TruncatedFileError
 from dynafold.io import load
-from dynafold.io.atlas import read_atlas, write_atlas_zip
+from dynafold.io.atlas import read_atlas
 
 
 @pytest.fixture()

@@ -7,11 +7,12 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+from dataset_files import write_mdcath
 
 from dynafold.ensemble import Ensemble
 from dynafold.errors import DynafoldInputError, EmptyEnsembleError, TopologyMismatchError
 from dynafold.io import load
-from dynafold.io.mdcath import MDCATH_FRAME_PS, read_mdcath, write_mdcath
+from dynafold.io.mdcath import MDCATH_FRAME_PS, read_mdcath
 
 
 @pytest.fixture()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from dynafold.errors import ConfigError
 from dynafold.model.atom_attention import WindowedAttention, key_windows, pad_atoms, query_windows
 from dynafold.model.config import ModelConfig
 
@@ -52,5 +53,5 @@ def test_attention_sees_only_its_window_and_valid_keys():
 
 
 def test_window_sizes_are_checked():
-    with pytest.raises(ValueError, match="atom windows"):
+    with pytest.raises(ConfigError, match="atom windows"):
         ModelConfig(atom_window_queries=32, atom_window_keys=127)

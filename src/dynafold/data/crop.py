@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dynafold.errors import ConfigError
+
 CROP_MODES = ("contiguous", "spatial")
 
 
@@ -42,4 +44,4 @@ def crop_indices(mode: str, coords: np.ndarray, mask: np.ndarray, size: int | No
         return contiguous_crop(len(coords), size, rng)
     if mode == "spatial":
         return spatial_crop(coords, mask, size, rng)
-    raise ValueError(f"unknown crop mode {mode!r}; valid: {', '.join(CROP_MODES)}")
+    raise ConfigError(f"unknown crop mode {mode!r}; valid: {', '.join(CROP_MODES)}")

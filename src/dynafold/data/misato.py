@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -70,8 +69,6 @@ ELEMENTS_BY_NUMBER: dict[int, str] = {
     1: "H", 5: "B", 6: "C", 7: "N", 8: "O", 9: "F", 11: "NA", 12: "MG", 13: "AL", 14: "SI",
     15: "P", 16: "S", 17: "CL", 19: "K", 20: "CA", 26: "FE", 30: "ZN", 34: "SE", 35: "BR", 53: "I",
 }
-NUMBER_BY_ELEMENT = {v: k for k, v in ELEMENTS_BY_NUMBER.items()}
-_MISATO_NAME = {"HIS": "HIE"}
 _CHAIN_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -204,45 +201,3 @@ def misato_ensemble(system: MisatoSystem, path: str | os.PathLike | None = None)
     ens = Ensemble(topology=topology, coords=system.coords[:, atoms_arr], method="md", name=system.pdb_id,
                    notes=["MISATO: protein heavy atoms kept; ligand and hydrogens dropped"])
     return ens.protein()
-
-
-def write_misato(path: str | os.PathLike, pdb_id: str, protein: Ensemble,
-                 ligands: list[tuple[np.ndarray, np.ndarray, int]]) -> Path:
-    """Append one system in the MISATO layout (used to build test files).
-
-    protein: standard-residue protein heavy atoms (one molecule per chain),
-    written in Amber atom order; ligands: molecules appended after it, each
-    (coords (K, L, 3) Angstrom, atomic numbers (L,), residue code). Atom types
-    are written as -1 (not read by :func:`read_misato_system`).
-    """
-    import h5py
-
-    topo = protein.topology
-    starts = topo.residue_starts()
-    ends = np.append(starts[1:], topo.n_atoms)
-    order, codes, mol_starts = [], [], []
-    for r, (s, e) in enumerate(zip(starts, ends)):
-        if r == 0 or topo.chain_ids[s] != topo.chain_ids[starts[r - 1]]:
-            mol_starts.append(len(order))
-        name = _MISATO_NAME.get(str(topo.res_names[s]), str(topo.res_names[s]))
-        names = topo.atom_names[s:e].tolist()
-        for atom in AMBER_HEAVY_ORDER[name] + ("OXT",):
-            if atom in names:
-                order.append(s + names.index(atom))
-                codes.append(MISATO_RESIDUES.index(name))
-    coords = [protein.coords[:, order]]
-    numbers = [NUMBER_BY_ELEMENT[e] for e in topo.elements[order]]
-    for lig_coords, lig_numbers, code in ligands:
-        mol_starts.append(len(codes))
-        coords.append(np.asarray(lig_coords, dtype=np.float32))
-        numbers.extend(int(z) for z in lig_numbers)
-        codes.extend([code] * len(lig_numbers))
-    with h5py.File(path, "a") as f:
-        g = f.create_group(pdb_id)
-        g.create_dataset("trajectory_coordinates", data=np.concatenate(coords, axis=1), compression="gzip")
-        g.create_dataset("atoms_number", data=np.array(numbers, dtype=np.int64))
-        g.create_dataset("atoms_element", data=np.array(numbers, dtype=np.int64))
-        g.create_dataset("atoms_residue", data=np.array(codes, dtype=np.int64))
-        g.create_dataset("atoms_type", data=np.full(len(codes), -1, dtype=np.int64))
-        g.create_dataset("molecules_begin_atom_index", data=np.array(mol_starts, dtype=np.int64))
-    return Path(path)

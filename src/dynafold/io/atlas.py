@@ -7,15 +7,13 @@ import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from dynafold.ensemble import Ensemble
-from dynafold.errors import DynafoldInputError, TopologyMismatchError, TruncatedFileError
-from dynafold.io.atomic import atomic_path
-from dynafold.io.trajectory import read_trajectory, write_trajectory
+from dynafold.errors import DynafoldInputError, TruncatedFileError
+from dynafold.io.trajectory import read_trajectory
 
 ATLAS_REPLICAS = (1, 2, 3)
 _XTC_RE = re.compile(r"^(?P<name>.+)_prod_R(?P<replica>\d+)_fit\.xtc$")
@@ -112,30 +110,3 @@ def _read_folder(folder: Path, source: Path, replica: int | str, start: int | No
                     method="md", name=chain if len(parts) > 1 else f"{chain}_R{numbers[0]}",
                     times_ps=None if any(t is None for t in times) else np.concatenate(times),
                     notes=notes)
-
-
-def write_atlas_zip(replicas: Ensemble | Sequence[Ensemble], path: str | os.PathLike,
-                    name: str | None = None) -> Path:
-    """Write an ATLAS-layout zip: ``{name}.pdb`` and ``{name}_prod_R{i}_fit.xtc``.
-
-    ``replicas`` is one ensemble (replica 1) or a sequence (replicas 1, 2, ...),
-    all with the same atoms. ``name`` defaults to the first ensemble's name.
-    The zip is written atomically. Returns ``path``.
-    """
-    path = Path(path)
-    parts = [replicas] if isinstance(replicas, Ensemble) else list(replicas)
-    if not parts:
-        raise DynafoldInputError("no replica to write", path)
-    if any(p.n_atoms != parts[0].n_atoms for p in parts):
-        raise TopologyMismatchError("replicas hold different numbers of atoms", path)
-    name = name or parts[0].name
-    with tempfile.TemporaryDirectory() as tmp, atomic_path(path) as out:
-        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
-            for i, part in enumerate(parts, start=1):
-                xtc = Path(tmp) / f"{name}_prod_R{i}_fit.xtc"
-                pdb = Path(tmp) / f"R{i}.pdb"
-                write_trajectory(part, xtc, pdb)
-                if i == 1:
-                    archive.write(pdb, f"{name}.pdb")
-                archive.write(xtc, xtc.name)
-    return path

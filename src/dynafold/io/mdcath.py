@@ -19,8 +19,7 @@ from dynafold.errors import (
     TopologyMismatchError,
     TruncatedFileError,
 )
-from dynafold.io.atomic import atomic_path
-from dynafold.io.structure import read_pdb_text, to_gemmi
+from dynafold.io.structure import read_pdb_text
 
 MDCATH_FRAME_PS = 1000.0  # mdCATH saves one frame per nanosecond
 TOPOLOGY_KEY = "pdbProteinAtoms"
@@ -87,48 +86,3 @@ def read_mdcath(path: str | os.PathLike, domain: str | None = None, temperature:
     return Ensemble(topology=topology, coords=coords, method="md",
                     name=f"{domain}_{temperature}_{replica}",
                     times_ps=np.asarray(frames, dtype=np.float64) * MDCATH_FRAME_PS)
-
-
-def write_mdcath(ensemble: Ensemble, path: str | os.PathLike, domain: str | None = None,
-                 temperature: str | int = "320", replica: str | int = "0") -> Path:
-    """Write an ensemble as one run of an mdCATH-layout HDF5 file.
-
-    A new file is written atomically. When ``path`` exists, the run is added to
-    it (the domain's topology must have the same number of atoms). The topology
-    is the PDB text of the first conformer; coords are float32 Angstrom.
-    Returns ``path``.
-    """
-    import h5py
-
-    path = Path(path)
-    ensemble.require_conformers()
-    domain = domain or ensemble.name
-    if path.exists():
-        with h5py.File(path, "a") as f:
-            _write_run(f, ensemble, domain, str(temperature), str(replica), path)
-        return path
-    with atomic_path(path) as tmp:
-        with h5py.File(tmp, "w") as f:
-            _write_run(f, ensemble, domain, str(temperature), str(replica), path)
-    return path
-
-
-def _write_run(f, ensemble: Ensemble, domain: str, temperature: str, replica: str,
-               path: Path) -> None:
-    group = f.require_group(domain)
-    if TOPOLOGY_KEY in group:
-        n_atoms = group[TOPOLOGY_KEY].attrs.get("numAtoms")
-        if n_atoms is not None and int(n_atoms) != ensemble.n_atoms:
-            raise TopologyMismatchError(f"domain {domain!r} has {n_atoms} atoms, the ensemble "
-                                        f"{ensemble.n_atoms}", path)
-    else:
-        pdb = to_gemmi(ensemble.select_frames(slice(0, 1))).make_pdb_string()
-        group.create_dataset(TOPOLOGY_KEY, data=np.bytes_(pdb))
-        group[TOPOLOGY_KEY].attrs["numAtoms"] = ensemble.n_atoms
-        group.attrs["numProteinAtoms"] = ensemble.n_atoms
-        group.attrs["numResidues"] = ensemble.n_residues
-    run = group.require_group(temperature).require_group(replica)
-    if COORDS_KEY in run:
-        del run[COORDS_KEY]
-    run.create_dataset(COORDS_KEY, data=ensemble.coords.astype(np.float32))
-    run.attrs["numFrames"] = ensemble.n_conformers

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 
 from dynafold.const import SIGMA_DATA
+from dynafold.errors import ConfigError
 
 TRIANGLE_LOGITS_PER_CHUNK = 1 << 23  # attention logits of triangle attention held at once
 
@@ -45,7 +46,7 @@ class ModelConfig:
     def __post_init__(self) -> None:
         q, k = self.atom_window_queries, self.atom_window_keys
         if q < 1 or k < q or (k - q) % 2:
-            raise ValueError(f"atom windows need 1 <= queries <= keys with an even difference, got {q} and {k}")
+            raise ConfigError(f"atom windows need 1 <= queries <= keys with an even difference, got {q} and {k}")
 
     def to_dict(self) -> dict:
         return asdict(self)

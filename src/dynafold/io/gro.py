@@ -25,9 +25,14 @@ def check_gro(path: Path) -> None:
     Raises TruncatedFileError naming the line.
     """
     try:
-        text = path.read_bytes().decode("latin-1")
+        data = path.read_bytes()
     except OSError as err:
         raise TruncatedFileError(f"cannot read file: {err}", path) from err
+    try:
+        text = data.decode("utf-8")  # mdtraj reads GRO files as UTF-8 text
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise TruncatedFileError(f"line {line}: bytes that are not UTF-8 text", path) from None
     lines = text.splitlines()
     if len(lines) < 2:
         raise TruncatedFileError("truncated GRO: no atom count line", path)

@@ -12,7 +12,7 @@ from dynafold.const import AMINO_ACIDS_3TO1, canonical_residue
 from dynafold.ensemble import Ensemble, Topology
 from dynafold.errors import EmptyEnsembleError, TruncatedFileError
 from dynafold.io.atomic import atomic_path
-from dynafold.io.pdb_text import check_pdb_text, read_pdb_bytes
+from dynafold.io.pdb_text import PdbTextCheck, check_pdb_text, read_pdb_bytes
 
 AtomKey = tuple[str, int, str, str, str]  # chain, res_id, icode, res_name, atom_name
 # A model holding fewer atoms than this fraction of the largest model is dropped, not
@@ -21,17 +21,17 @@ MIN_MODEL_ATOM_FRACTION = 0.9
 _PDB_SUFFIXES = (".pdb", ".ent", ".pdb.gz", ".ent.gz")
 
 
-def _read_gemmi(path: Path) -> tuple[gemmi.Structure, bool]:
-    """The tidied structure, and whether its last model is cut (PDB files only)."""
+def _read_gemmi(path: Path) -> tuple[gemmi.Structure, PdbTextCheck]:
+    """The tidied structure, and what the line checks found (PDB files only)."""
     if path.name.lower().endswith(_PDB_SUFFIXES):
         text = read_pdb_bytes(path)
-        last_cut = check_pdb_text(text, path)
-        return _parse_pdb_string(text, path), last_cut
+        check = check_pdb_text(text, path)
+        return _parse_pdb_string(check.text, path), check
     try:
         st = gemmi.read_structure(str(path))
     except (RuntimeError, ValueError, IndexError) as err:
         raise TruncatedFileError(f"cannot parse structure: {_one_line(err)}", path) from err
-    return _tidy(st), False
+    return _tidy(st), PdbTextCheck("")
 
 
 def _parse_pdb_string(text: str, source: object) -> gemmi.Structure:
@@ -72,8 +72,8 @@ def read_structure(path: str | os.PathLike, method: str | None = None) -> Ensemb
     path = Path(path)
     if path.stat().st_size == 0:
         raise EmptyEnsembleError("no atoms (empty file)", path)
-    st, last_cut = _read_gemmi(path)
-    return structure_to_ensemble(st, path, method, drop_last_model=last_cut)
+    st, check = _read_gemmi(path)
+    return structure_to_ensemble(st, path, method, check)
 
 
 def read_pdb_text(text: str, name: str, method: str | None = None) -> Ensemble:
@@ -81,16 +81,16 @@ def read_pdb_text(text: str, name: str, method: str | None = None) -> Ensemble:
 
     ``name`` labels the ensemble and the errors.
     """
-    last_cut = check_pdb_text(text, name)
-    return structure_to_ensemble(_parse_pdb_string(text, name), Path(name), method,
-                                 drop_last_model=last_cut)
+    check = check_pdb_text(text, name)
+    return structure_to_ensemble(_parse_pdb_string(check.text, name), Path(name), method, check)
 
 
 def structure_to_ensemble(st: gemmi.Structure, path: Path, method: str | None = None,
-                          drop_last_model: bool = False) -> Ensemble:
+                          check: PdbTextCheck | None = None) -> Ensemble:
     """Turn a gemmi Structure into an Ensemble; every model becomes one conformer.
 
-    ``drop_last_model`` drops a last model known to be cut. A model holding
+    ``check`` (from :func:`check_pdb_text`) marks a cut last model, which is
+    dropped, and brings notes. A model holding
     fewer than ``MIN_MODEL_ATOM_FRACTION`` of the largest model's atoms is
     dropped too. The remaining models, when they hold different atoms (some NMR
     entries), are reduced to the atoms common to all of them. Each drop is
@@ -103,8 +103,9 @@ def structure_to_ensemble(st: gemmi.Structure, path: Path, method: str | None = 
     if len(st) == 0:
         raise EmptyEnsembleError("no models in file", path)
     per_model = [_model_atoms(model) for model in st]
-    notes: list[str] = []
-    if drop_last_model and len(per_model) > 1:
+    check = check or PdbTextCheck("")
+    notes = list(check.notes)
+    if check.last_model_cut and len(per_model) > 1:
         notes.append(f"model {len(per_model)} is cut (the file ends inside it); dropped")
         per_model.pop()
     largest = max(len(a) for a in per_model)

@@ -35,8 +35,8 @@ from hypothesis import strategies as st  # noqa: E402
 from dynafold.errors import DynafoldInputError  # noqa: E402
 from dynafold.io import load  # noqa: E402
 
-CASES = int(os.environ.get("DYNAFOLD_FUZZ_CASES", "120"))
-CLI_CASES = int(os.environ.get("DYNAFOLD_FUZZ_CLI_CASES", "10"))
+CASES = int(os.environ.get("DYNAFOLD_FUZZ_CASES", "100"))
+CLI_CASES = int(os.environ.get("DYNAFOLD_FUZZ_CLI_CASES", "5"))
 SEED = int(os.environ.get("DYNAFOLD_FUZZ_SEED", "0"))
 REPORT = os.environ.get("DYNAFOLD_FUZZ_REPORT")
 OUTCOMES: collections.Counter = collections.Counter()

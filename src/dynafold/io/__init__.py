@@ -69,16 +69,17 @@ def load(path: str | os.PathLike, topology: str | os.PathLike | None = None, *,
         raise DynafoldInputError("file not found", path)
     with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
         warnings.simplefilter("always")
+        failure = None
         try:
             ens = _read(path, topology, start, stop, stride, layout_options)
         except DynafoldError:
             raise
-        except MemoryError as err:
-            raise TruncatedFileError("cannot read: the sizes the file states do not fit in memory "
-                                     "(corrupt header?)", path) from err
+        except MemoryError:
+            failure = "cannot read: the sizes the file states do not fit in memory (corrupt header?)"
         except Exception as err:  # noqa: BLE001 - every reader failure is a bad input
-            detail = " ".join(str(err).split()) or "no detail"
-            raise TruncatedFileError(f"cannot read file ({type(err).__name__}: {detail})", path) from err
+            failure = f"cannot read file ({type(err).__name__}: {' '.join(str(err).split()) or 'no detail'})"
+        if failure is not None:  # raised here, so the reader's frames (and open files) are freed first
+            raise TruncatedFileError(failure, path)
     ens.notes.extend(f"reader warning: {' '.join(m.split())}"
                      for m in dict.fromkeys(str(w.message) for w in caught))
     if method is not None:

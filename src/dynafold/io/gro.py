@@ -8,6 +8,7 @@ as a different residue. The check below finds these first and names the line.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from dynafold.errors import TruncatedFileError
 
 NM_TO_A = 10.0
 _FIRST_COORD_COLUMN = 20  # %5d%-5s%5s%5d: residue number, residue name, atom name, atom number
+_TIME = re.compile(r"t= *\d+\.\d+")  # a frame time in the title, as mdtraj reads it
 
 
 def check_gro(path: Path) -> None:
@@ -52,10 +54,15 @@ def check_gro(path: Path) -> None:
         raise TruncatedFileError("line 3: no x, y, z coordinates in columns 21 on", path)
     width = dots[1] - dots[0]
     fields = [(_FIRST_COORD_COLUMN + k * width, _FIRST_COORD_COLUMN + (k + 1) * width) for k in range(3)]
+    if "t=" in lines[0] and not _TIME.search(lines[0]):
+        raise TruncatedFileError("line 1: the title has 't=' without a time in ps", path)
     for number in range(3, n_atoms + 3):
         line = lines[number - 1]
         if not line.isascii():
             raise TruncatedFileError(f"line {number}: non-ASCII bytes in an atom line", path)
+        if not (line[0:5].strip().isdigit() and line[15:20].strip().isdigit()):
+            raise TruncatedFileError(f"line {number}: residue or atom number (columns 1-5, 16-20) is not "
+                                     "an integer", path)
         for (start, stop), dot in zip(fields, dots):
             value = line[start:stop]
             if len(value) < width or value[dot - start] != "." or not _is_number(value):

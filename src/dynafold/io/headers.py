@@ -29,13 +29,13 @@ def _xtc_buffer_bytes(n_atoms: int) -> int:
     return 4 * (int(3 * n_atoms * 1.2) - 3)
 
 
-def check_xtc(path: Path, n_atoms: int, topology: object) -> int:
-    """Walk every frame header of an XTC file; return the number of frames.
+def check_xtc(path: Path, n_atoms: int, topology: object) -> None:
+    """Walk every frame header of an XTC file.
 
     Each frame must start with the XTC magic number, state ``n_atoms`` atoms
-    (the count of the file ``topology``) and, when compressed, a bit-size index, integer
-    range and compressed size that the decoder can hold and that fit in the
-    bytes left. Raises TopologyMismatchError or TruncatedFileError naming the
+    (the count of the file ``topology``) and, when compressed, a bit-size
+    index, integer range and compressed size that the decoder can hold and
+    that fit in the bytes left. Raises TopologyMismatchError or TruncatedFileError naming the
     frame.
     """
     size = path.stat().st_size
@@ -79,7 +79,6 @@ def check_xtc(path: Path, n_atoms: int, topology: object) -> int:
             offset += length
             frame += 1
             fh.seek(offset)
-    return frame
 
 
 def check_dcd(path: Path, n_atoms: int, topology: object) -> None:

@@ -56,13 +56,20 @@ XTC_CASES = [  # (file, topology, words in the message)
 def test_corrupt_xtc_header_is_refused_before_decoding(capfd, shared_data: Path, shared_fuzz: Path,
                                                         name: str, topology: tuple, words: tuple) -> None:
     path = shared_fuzz / name
+    assert_one_error(capfd, path, words, "info", str(path), "--topology", str(shared_data.joinpath(*topology)))
+
+
+def test_huge_atom_count_fails_before_allocating(capfd, shared_data: Path, shared_fuzz: Path) -> None:
+    """The 2^31-atom header asked numpy for 240 GiB; now the header check refuses it first."""
+    path = shared_fuzz / "adk_xtc_natoms_2e31.xtc"
     tracemalloc.start()
     try:
-        assert_one_error(capfd, path, words, "info", str(path), "--topology", str(shared_data.joinpath(*topology)))
+        assert_one_error(capfd, path, ("2147483647 atoms",), "info", str(path), "--topology",
+                         str(shared_data.joinpath(*ADK_GRO)))
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert peak < 500 * 2**20  # the 2^31-atom header asked for 240 GiB
+    assert peak < 500 * 2**20
 
 
 def test_corrupt_xtc_in_prepare_leaves_no_store(capfd, tmp_path: Path, shared_data: Path,

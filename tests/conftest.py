@@ -11,6 +11,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 NO_SHARED_DATA = f"real data not found at {SHARED_DATA} (clone the project beside ../shared)"
+SHARED_FUZZ = SHARED_DATA.parent / "fuzz"
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -52,3 +53,11 @@ def tiny_checkpoint(tmp_path_factory) -> Path:
     torch.manual_seed(0)
     path = tmp_path_factory.mktemp("tiny") / "model.safetensors"
     return save_checkpoint(path, DynafoldModel(MODEL_PRESETS["tiny"]))
+
+
+@pytest.fixture(scope="session")
+def shared_fuzz(shared_data: Path) -> Path:
+    """Path of ../shared/fuzz (hostile inputs made from ../shared/data); skips when absent."""
+    if not SHARED_FUZZ.is_dir():
+        pytest.skip(f"hostile inputs not found at {SHARED_FUZZ}")
+    return SHARED_FUZZ

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from dynafold.ensemble import Ensemble
-from dynafold.errors import NoProteinError
+from dynafold.errors import NoProteinError, TruncatedFileError
 from dynafold.io import load, save
 from dynafold.io.structure import read_pdb_text, read_structure, to_gemmi
 
@@ -136,3 +136,33 @@ def test_read_pdb_text_equals_file_reader(shared_data: Path) -> None:
     np.testing.assert_array_equal(from_text.coords, from_file.coords)
     np.testing.assert_array_equal(from_text.topology.atom_names, from_file.topology.atom_names)
     assert to_gemmi(from_file).make_pdb_string().count("MODEL") == 24
+
+
+def test_nmr_file_cut_inside_a_model_drops_that_model(tmp_path: Path, shared_data: Path) -> None:
+    text = (shared_data / "nmr" / "1l2y.pdb").read_text()
+    third = text.index("MODEL        3")
+    for cut, name in ((text.index("\nATOM", third + 400) + 30, "mid_record.pdb"),
+                      (text.index("\nATOM", third + 400) + 1, "at_line_end.pdb")):
+        path = tmp_path / name
+        path.write_text(text[:cut])
+        ens = read_structure(path)
+        assert ens.n_conformers == 2
+        assert ens.notes == ["model 3 is cut (the file ends inside it); dropped"]
+
+
+def test_single_model_file_cut_at_a_line_end_is_an_error(tmp_path: Path, shared_data: Path) -> None:
+    text = (shared_data / "xray" / "1aki.pdb").read_text()
+    path = tmp_path / "cut.pdb"
+    path.write_text(text[: text.index("\nATOM", len(text) // 2) + 1])
+    with pytest.raises(TruncatedFileError, match="no END record"):
+        read_structure(path)
+
+
+def test_shifted_coordinate_columns_are_an_error(tmp_path: Path, shared_data: Path) -> None:
+    lines = (shared_data / "xray" / "1aki.pdb").read_text().splitlines(keepends=True)
+    atom = next(i for i, line in enumerate(lines) if line.startswith("ATOM"))
+    lines[atom + 10] = lines[atom + 10][:27] + " " + lines[atom + 10][27:]
+    path = tmp_path / "shifted.pdb"
+    path.write_text("".join(lines))
+    with pytest.raises(TruncatedFileError, match=f"line {atom + 11}: .* coordinate .* is not a number"):
+        read_structure(path)

@@ -38,12 +38,13 @@ def benchmark(targets_csv: str | os.PathLike, generators: list[str], out: str | 
     from dynafold.bench.generators import parse_generators
     from dynafold.bench.report import write_report
     from dynafold.bench.runner import Settings, run_benchmark, target_files
-    from dynafold.bench.targets import read_targets
+    from dynafold.bench.targets import check_target_files, read_targets
 
     settings = Settings(samples=samples, ref_frames=ref_frames, seed=seed, atoms=atoms, steps=steps,
                         step_scale=step_scale, noise_scale=noise_scale)
     gens = parse_generators(list(generators))
     targets = read_targets(targets_csv)
+    check_target_files(targets, targets_csv)
     results = run_benchmark(targets, gens, settings, out, workers=workers, progress=progress)
     provenance = {
         "dynafold_version": __version__,

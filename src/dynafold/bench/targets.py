@@ -70,6 +70,20 @@ def read_targets(path: str | os.PathLike) -> list[Target]:
     return targets
 
 
+def check_target_files(targets: Iterable[Target], csv_path: str | os.PathLike) -> None:
+    """Raise one DynafoldInputError listing every file of ``targets`` that does not exist.
+
+    ``csv_path`` is the target list the targets came from; the message names it.
+    """
+    missing = [f"{t.name} {column} {path}" for t in targets
+               for column, path in (("reference", t.reference), ("reference_topology", t.reference_topology),
+                                    ("input", t.input))
+               if path is not None and not path.exists()]
+    if missing:
+        raise DynafoldInputError(f"{len(missing)} file(s) not found (paths are relative to the CSV's "
+                                 f"folder): {'; '.join(missing)}", csv_path)
+
+
 def write_targets(targets: Iterable[Target], path: str | os.PathLike) -> Path:
     """Write a target list CSV with paths relative to its folder (atomically)."""
     from dynafold.io.atomic import atomic_path

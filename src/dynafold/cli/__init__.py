@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 
 import click
 
@@ -49,12 +50,18 @@ def cli() -> None:
     """dynafold: learn, sample and score protein conformational ensembles."""
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Print a warning as one line ``dynafold: warning: ...``, without the source line."""
+    click.echo(f"dynafold: warning: {' '.join(str(message).split())}", err=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning dynafold errors into one line and exit code 2."""
+    warnings.showwarning = _show_warning
     try:
         cli.main(args=argv, prog_name="dynafold", standalone_mode=False)
     except DynafoldError as err:
-        click.echo(f"dynafold: error: {err}", err=True)
+        click.echo(f"dynafold: error: {' '.join(str(err).split())}", err=True)
         sys.exit(2)
     except click.exceptions.Abort:
         click.echo("dynafold: aborted", err=True)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
 from dynafold.metrics.evaluate import ATOM_SELECTIONS
+
+FAILURES_EXIT_CODE = 3  # the report is written, but some generator/target runs failed
 
 
 @click.command()
@@ -34,7 +37,9 @@ def benchmark(targets: Path, generators: tuple[str, ...], out: Path | None, samp
               make_targets_from: str | None, split: Path | None) -> None:
     """Score ensemble generators on the targets of TARGETS (CSV: name,reference,reference_topology,input).
 
-    Writes OUT/table.md, table.csv, results.json, plots/ and index.html.
+    Writes OUT/table.md, table.csv, results.json, plots/ and index.html. Every
+    file named in TARGETS is checked first. When some generator/target runs
+    fail, the report lists them in its Failures section and the exit code is 3.
     With --make-targets-from, TARGETS is written first (and the run is skipped
     when no --generator is given).
     """
@@ -58,3 +63,7 @@ def benchmark(targets: Path, generators: tuple[str, ...], out: Path | None, samp
     for failure in content["failures"]:
         click.echo(f"failed: {failure['generator']} / {failure['target']}: {failure['error']}", err=True)
     click.echo(f"report: {out / 'index.html'}")
+    if content["failures"]:
+        click.echo(f"dynafold: {len(content['failures'])} generator/target run(s) failed; see the "
+                   "Failures section of the report", err=True)
+        sys.exit(FAILURES_EXIT_CODE)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -31,14 +30,25 @@ def evaluate(pred_path: Path, ref_path: Path, pred_top: Path | None, ref_top: Pa
     from rich.console import Console
     from rich.table import Table
 
-    from dynafold.io import load
-    from dynafold.io.atomic import atomic_path
+    from dynafold.cli.inputs import load_protein, require_topology
+    from dynafold.errors import TopologyMismatchError
+    from dynafold.io.atomic import write_json
     from dynafold.metrics.evaluate import evaluate_ensembles
 
-    pred = load(pred_path, pred_top)
-    ref = load(ref_path, ref_top)
-    result = evaluate_ensembles(pred, ref, atoms=atoms, ref_frames=ref_frames, seed=seed)
+    require_topology(ref_path, ref_top, "--ref-top")
+    pred = load_protein(pred_path, pred_top, "--pred-top")
+    ref = load_protein(ref_path, ref_top, "--ref-top")
+    try:
+        result = evaluate_ensembles(pred, ref, atoms=atoms, ref_frames=ref_frames, seed=seed)
+    except TopologyMismatchError as err:
+        if err.path is not None:
+            raise
+        raise TopologyMismatchError(f"{err}; reference: {ref_path}", pred_path) from err
     result["pred_path"], result["ref_path"] = str(pred_path), str(ref_path)
+    result["notes"] = {"pred": list(pred.notes), "ref": list(ref.notes)}
+    for path, notes in ((pred_path, pred.notes), (ref_path, ref.notes)):
+        for note in notes:
+            click.echo(f"dynafold: note: {path}: {note}", err=True)
 
     m = result["matched"]
     table = Table(title=f"{pred_path.name} vs {ref_path.name}", show_header=True)
@@ -62,8 +72,7 @@ def evaluate(pred_path: Path, ref_path: Path, pred_top: Path | None, ref_top: Pa
     Console().print(table)
 
     if json_path is not None:
-        with atomic_path(json_path) as tmp:
-            tmp.write_text(json.dumps(result, indent=1, allow_nan=True) + "\n")
+        write_json(result, json_path)
         click.echo(f"wrote {json_path}")
     if plot_path is not None:
         from dynafold.plots import rmsf_figure

@@ -6,18 +6,19 @@ import json
 
 import click
 
-from dynafold.errors import NoProteinError
-
 
 def summary(path: str, topology: str | None = None, **layout_options) -> dict:
-    """Load ``path`` with :func:`dynafold.io.load` and describe it as a plain dict."""
-    from dynafold.io import load
+    """Load ``path`` with :func:`dynafold.io.load` and describe it as a plain dict.
 
-    ens = load(path, topology, **layout_options)
-    if not ens.topology.is_protein().any():
-        left = ", ".join(sorted(set(ens.topology.res_names.tolist()))[:8]) or "none"
-        raise NoProteinError("no protein atoms (residues left after stripping hydrogens, "
-                             f"waters and ions: {left})", path)
+    ``atoms`` counts the atoms left after stripping hydrogens, waters and ions;
+    ``atoms_read`` those read (after any reading notes).
+    """
+    from dynafold.cli.inputs import load_protein
+    from dynafold.io import strip
+
+    read = load_protein(path, topology, "--topology", keep_hydrogens=True, keep_waters=True,
+                        **layout_options)
+    ens = strip(read)
     topo = ens.topology
     starts = topo.residue_starts()
     chains = list(dict.fromkeys(topo.chain_ids[starts].tolist()))
@@ -28,6 +29,7 @@ def summary(path: str, topology: str | None = None, **layout_options) -> dict:
         "method": ens.method,
         "conformers": ens.n_conformers,
         "atoms": ens.n_atoms,
+        "atoms_read": read.n_atoms,
         "residues": ens.n_residues,
         "chains": chains,
         "sequence": topo.sequence(),
@@ -35,6 +37,41 @@ def summary(path: str, topology: str | None = None, **layout_options) -> dict:
         "time_ps": None if times is None else [float(times[0]), float(times[-1])],
         "notes": list(ens.notes),
     }
+
+
+def store_summary(path: str) -> dict:
+    """Describe a prepared store: systems, conformers and residues by source and method."""
+    from dynafold.data.store import load_manifest, read_meta, system_files
+
+    metas = [read_meta(p) for p in system_files(path)]
+    groups: dict[tuple[str, str], dict] = {}
+    for meta in metas:
+        group = groups.setdefault((meta["source"], meta["method"]),
+                                  {"source": meta["source"], "method": meta["method"],
+                                   "systems": 0, "conformers": 0, "residues": 0})
+        group["systems"] += 1
+        group["conformers"] += meta["n_conformers"]
+        group["residues"] += meta["n_residues"]
+    manifest = load_manifest(path)
+    return {
+        "store": str(path),
+        "systems": len(metas),
+        "conformers": sum(g["conformers"] for g in groups.values()),
+        "residues": sum(g["residues"] for g in groups.values()),
+        "groups": [groups[k] for k in sorted(groups)],
+        "rejected": len(manifest["rejected"]),
+        "failed": len(manifest["failed"]),
+    }
+
+
+def is_store(path: str) -> bool:
+    """Whether ``path`` is a folder written by ``dynafold prepare``."""
+    from pathlib import Path
+
+    from dynafold.data.store import MANIFEST, system_files
+
+    folder = Path(path)
+    return folder.is_dir() and ((folder / MANIFEST).exists() or bool(system_files(folder)))
 
 
 @click.command()
@@ -46,7 +83,23 @@ def summary(path: str, topology: str | None = None, **layout_options) -> dict:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def info(file: str, topology: str | None, temperature: str | None, replica: str | None,
          as_json: bool) -> None:
-    """Summarise FILE: conformers, atoms, residues, chains, sequence and reading notes."""
+    """Summarise FILE: conformers, atoms, residues, chains, sequence and reading notes.
+
+    FILE is a structure (PDB/mmCIF/GRO), a trajectory (with --topology), an
+    mdCATH HDF5 file, an ATLAS folder or zip, or a store made by `dynafold prepare`.
+    """
+    if is_store(file):
+        data = store_summary(file)
+        if as_json:
+            click.echo(json.dumps(data, indent=2))
+            return
+        click.echo(f"{file}: store of {data['systems']} systems, {data['conformers']} conformers, "
+                   f"{data['residues']} residues")
+        for g in data["groups"]:
+            click.echo(f"  {g['source']:8s} {g['method']:6s} {g['systems']:6d} systems "
+                       f"{g['conformers']:8d} conformers {g['residues']:8d} residues")
+        click.echo(f"  dropped by the rules: {data['rejected']}; failed: {data['failed']}")
+        return
     options = {k: v for k, v in (("temperature", temperature), ("replica", replica)) if v is not None}
     data = summary(file, topology, **options)
     if as_json:
@@ -55,7 +108,9 @@ def info(file: str, topology: str | None, temperature: str | None, replica: str 
     time = "" if data["time_ps"] is None else f" ({data['time_ps'][0]:g}-{data['time_ps'][1]:g} ps)"
     click.echo(f"{data['file']}: {data['name']} ({data['method']})")
     click.echo(f"  conformers: {data['conformers']}{time}")
-    click.echo(f"  atoms:      {data['atoms']} (hydrogens, waters and ions stripped)")
+    stripped = data["atoms_read"] - data["atoms"]
+    click.echo(f"  atoms:      {data['atoms']} of the {data['atoms_read']} read ({stripped} hydrogens, "
+               "waters and ions stripped)")
     click.echo(f"  residues:   {data['residues']} in chain(s) {', '.join(c or '-' for c in data['chains'])}")
     click.echo(f"  sequence:   {data['sequence']}")
     click.echo(f"  B-factors:  {'yes' if data['bfactors'] else 'no'}")

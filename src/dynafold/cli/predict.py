@@ -30,19 +30,26 @@ def predict(input_path: str | None, method: str, samples: int, steps: int, seed:
             out_dir: str, fmt: str, device: str | None, batch_size: int | None, keep_valid: bool,
             max_attempts: int, no_plot: bool) -> None:
     """Sample an ensemble for INPUT (PDB/mmCIF; default: the bundled example)."""
+    from dynafold.cli.inputs import load_protein
+    from dynafold.const import canonical_method
+    from dynafold.errors import DynafoldInputError
+    from dynafold.examples import example_path
+    from dynafold.io import is_trajectory
+
+    method = canonical_method(method)
+    path = Path(input_path) if input_path else example_path()
+    if is_trajectory(path):
+        raise DynafoldInputError("predict takes a structure (PDB/mmCIF), not a trajectory; "
+                                 "write one frame as PDB", path)
+    structure = load_protein(path, None, "--topology")  # before torch is imported: errors come fast
+
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from dynafold.const import canonical_method
-    from dynafold.examples import example_path
-    from dynafold.io import load
     from dynafold.predict import sample_ensemble
     from dynafold.predict.outputs import write_outputs
 
     console = Console(stderr=True)
-    method = canonical_method(method)
-    path = Path(input_path) if input_path else example_path()
-    structure = load(path)
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as bar:
         task = bar.add_task(f"sampling {structure.name} ({method})", total=samples)

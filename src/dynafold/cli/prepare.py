@@ -36,6 +36,7 @@ def prepare(kind: str, paths: tuple[str, ...], store: str, method: str | None, t
     from dynafold.const import canonical_method
     from dynafold.data.prepare import parse_shard, prepare_store
     from dynafold.data.sources import SourceOptions
+    from dynafold.errors import DynafoldInputError
 
     peptides = frozenset()
     if peptide_list:
@@ -47,12 +48,22 @@ def prepare(kind: str, paths: tuple[str, ...], store: str, method: str | None, t
     )
 
     def on_event(event: str, record: dict) -> None:
-        if event == "failed":
-            click.echo(f"dynafold: warning: {' '.join(record['error'].split())} (skipped)", err=True)
-        else:
+        if event == "rejected":
             click.echo(f"dynafold: {record['name']}: dropped: {record['reason']}", err=True)
 
     report = prepare_store(kind, list(paths), store, options, workers=workers, shard=parse_shard(shard),
                            on_event=on_event, progress=not quiet)
+    errors = [" ".join(f["error"].split()) for f in report.failed]
+    if not (report.prepared or report.skipped):
+        if not (errors or report.rejected):
+            raise DynafoldInputError(f"nothing prepared: no {kind} inputs found in {', '.join(paths)}")
+        if len(errors) == 1 and not report.rejected:
+            raise DynafoldInputError(errors[0])
+        for error in errors:
+            click.echo(f"dynafold: warning: {error} (skipped)", err=True)
+        raise DynafoldInputError(f"nothing prepared: {len(report.failed)} failed, {len(report.rejected)} "
+                                 f"dropped by the rules, of the {kind} inputs in {', '.join(paths)}")
+    for error in errors:
+        click.echo(f"dynafold: warning: {error} (skipped)", err=True)
     click.echo(f"{store}: {len(report.prepared)} prepared, {len(report.skipped)} already there, "
                f"{len(report.rejected)} dropped by the rules, {len(report.failed)} failed")

@@ -47,7 +47,11 @@ def parse_shard(text: str) -> tuple[int, int]:
 
 
 def run_job(job: Job, store: str, options: SourceOptions) -> dict:
-    """Curate and write one system; returns a result record (runs in workers)."""
+    """Curate and write one system; returns a result record (runs in workers).
+
+    Any failure of the job becomes a "failed" record, so one bad input never
+    stops the others.
+    """
     from dynafold.data.targets import residue_targets
 
     try:
@@ -59,8 +63,8 @@ def run_job(job: Job, store: str, options: SourceOptions) -> dict:
                 "options": dict(job.options)}
         entry = write_system(store, ens, residue_targets(ens), meta)
         return {"status": "done", "entry": entry}
-    except (DynafoldError, OSError, ValueError, KeyError) as err:
-        message = str(err) or type(err).__name__
+    except Exception as err:  # noqa: BLE001 - recorded as this job's failure
+        message = " ".join(str(err).split()) or type(err).__name__
         if getattr(err, "path", None) is None:
             message = f"{job.path}: {message}"
         return {"status": "failed", "name": job.name, "path": job.path, "error": message}
@@ -75,14 +79,20 @@ def prepare_store(kind: str, paths: list[str | os.PathLike], store: str | os.Pat
     ``shard=(i, n)`` keeps every n-th job starting at i (a cluster array job
     runs n calls on one store). ``on_event(kind, record)`` is called for each
     failure and rejection (the CLI prints them). ``progress`` shows a rich bar.
+
+    The arguments are checked before the store is touched, and a store that
+    does not exist yet is created only when a system is written: a call that
+    prepares nothing leaves no folder behind.
     """
     options = options or SourceOptions()
     store = Path(store)
-    store.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(store)
-    reconcile_manifest(store)
+    if store.exists() and not store.is_dir():
+        raise DynafoldInputError("the store must be a folder", store)
     jobs, failed = list_jobs(kind, paths, options)
     jobs = jobs[shard[0]::shard[1]]
+    if store.is_dir():
+        remove_stale_temporaries(store)
+        reconcile_manifest(store)
     report = PrepareReport(failed=list(failed))
     for f in failed:
         _emit(on_event, "failed", f)
@@ -100,12 +110,10 @@ def prepare_store(kind: str, paths: list[str | os.PathLike], store: str | os.Pat
         elif result["status"] == "rejected":
             rec = {k: result[k] for k in ("name", "source", "path", "reason")}
             report.rejected.append(rec)
-            update_manifest(store, rejected=[rec])
             _emit(on_event, "rejected", rec)
         else:
             rec = {"path": result["path"], "name": result["name"], "error": result["error"]}
             report.failed.append(rec)
-            update_manifest(store, failed=[rec])
             _emit(on_event, "failed", rec)
 
     with _progress(progress, len(todo), f"prepare {kind}") as advance:
@@ -119,13 +127,14 @@ def prepare_store(kind: str, paths: list[str | os.PathLike], store: str | os.Pat
                 for fut in as_completed(futures):
                     record(fut.result())
                     advance()
-    update_manifest(store, failed=failed, call={
-        "kind": kind, "paths": [str(p) for p in paths], "shard": f"{shard[0]}/{shard[1]}",
-        "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "options": _jsonable(asdict(options)),
-        "prepared": len(report.prepared), "skipped": len(report.skipped),
-        "rejected": len(report.rejected), "failed": len(report.failed),
-    })
+    if store.is_dir():
+        update_manifest(store, rejected=report.rejected, failed=report.failed, call={
+            "kind": kind, "paths": [str(p) for p in paths], "shard": f"{shard[0]}/{shard[1]}",
+            "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "options": _jsonable(asdict(options)),
+            "prepared": len(report.prepared), "skipped": len(report.skipped),
+            "rejected": len(report.rejected), "failed": len(report.failed),
+        })
     return report
 
 

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from dynafold.ensemble import Ensemble
-from dynafold.errors import DynafoldInputError, UnknownFormatError
+from dynafold.errors import DynafoldError, DynafoldInputError, TruncatedFileError, UnknownFormatError
 from dynafold.io.structure import read_structure, write_structure
 from dynafold.io.validate import cut_at_first_bad_frame
 
 STRUCTURE_SUFFIXES = (".pdb", ".ent", ".cif", ".mmcif", ".pdb.gz", ".cif.gz", ".ent.gz")
 TRAJECTORY_SUFFIXES = (".xtc", ".dcd", ".trr")
+GRO_SUFFIX = ".gro"
 
-__all__ = ["load", "save", "read_structure", "write_structure", "strip"]
+__all__ = ["load", "save", "read_structure", "write_structure", "strip", "is_trajectory"]
 
 
 def _suffix(path: Path) -> str:
@@ -23,6 +27,11 @@ def _suffix(path: Path) -> str:
         if name.endswith(suf):
             return suf
     return path.suffix.lower()
+
+
+def is_trajectory(path: str | os.PathLike) -> bool:
+    """Whether ``path`` names a trajectory file, which needs a topology file to be read."""
+    return _suffix(Path(path)) in TRAJECTORY_SUFFIXES
 
 
 def strip(ensemble: Ensemble, hydrogens: bool = True, waters: bool = True,
@@ -45,43 +54,74 @@ def load(path: str | os.PathLike, topology: str | os.PathLike | None = None, *,
          keep_ligands: bool = True, **layout_options) -> Ensemble:
     """Load any supported ensemble file.
 
-    Structures (PDB/mmCIF, one conformer per model), trajectories (XTC/DCD/TRR
-    with ``topology``), an mdCATH HDF5 file, an ATLAS folder or zip. Frames are
-    sliced with start/stop/stride, validated (cut at the first invalid frame),
-    and waters, ions and hydrogens are stripped unless asked to keep them.
-    ``layout_options`` go to the mdCATH/ATLAS readers (temperature, replica).
+    Structures (PDB/mmCIF, one conformer per model; GRO, its first frame),
+    trajectories (XTC/DCD/TRR with ``topology``), an mdCATH HDF5 file, an ATLAS
+    folder or zip. Frames are sliced with start/stop/stride, validated (cut at
+    the first invalid frame), and waters, ions and hydrogens are stripped unless
+    asked to keep them. ``layout_options`` go to the mdCATH/ATLAS readers
+    (temperature, replica).
+
+    Whatever a reader raises becomes a :class:`DynafoldInputError` naming the
+    file; warnings of the readers become notes of the ensemble.
     """
     path = Path(path)
     if not path.exists():
         raise DynafoldInputError("file not found", path)
-    suffix = _suffix(path)
-    if path.is_dir() or suffix == ".zip":
-        from dynafold.io.atlas import read_atlas
-
-        ens = read_atlas(path, start=start, stop=stop, stride=stride, **layout_options)
-    elif suffix in (".h5", ".hdf5"):
-        from dynafold.io.mdcath import read_mdcath
-
-        ens = read_mdcath(path, start=start, stop=stop, stride=stride, **layout_options)
-    elif suffix in TRAJECTORY_SUFFIXES:
-        if topology is None:
-            raise DynafoldInputError("a trajectory needs a topology file (PDB or GRO)", path)
-        from dynafold.io.trajectory import read_trajectory
-
-        ens = read_trajectory(path, topology, start=start, stop=stop, stride=stride)
-    elif suffix in STRUCTURE_SUFFIXES:
-        ens = read_structure(path)
-        if any(v is not None for v in (start, stop, stride)):
-            ens = ens.select_frames(slice(start, stop, stride))
-    else:
-        raise UnknownFormatError(
-            f"unknown format {suffix or '(no extension)'!r}; expected one of "
-            f"{', '.join(STRUCTURE_SUFFIXES[:4] + TRAJECTORY_SUFFIXES)}, .h5, .zip or a folder", path)
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
+        warnings.simplefilter("always")
+        failure = None
+        try:
+            ens = _read(path, topology, start, stop, stride, layout_options)
+        except DynafoldError:
+            raise
+        except MemoryError:
+            failure = "cannot read: the sizes the file states do not fit in memory (corrupt header?)"
+        except Exception as err:  # noqa: BLE001 - every reader failure is a bad input
+            failure = f"cannot read file ({type(err).__name__}: {' '.join(str(err).split()) or 'no detail'})"
+        if failure is not None:  # raised here, so the reader's frames (and open files) are freed first
+            raise TruncatedFileError(failure, path)
+    ens.notes.extend(f"reader warning: {' '.join(m.split())}"
+                     for m in dict.fromkeys(str(w.message) for w in caught))
     if method is not None:
         ens = replace(ens, method=method)
     ens = cut_at_first_bad_frame(ens, str(path))
     return strip(ens, hydrogens=not keep_hydrogens, waters=not keep_waters,
                  ions=not keep_waters, ligands=not keep_ligands)
+
+
+def _read(path: Path, topology: str | os.PathLike | None, start: int | None, stop: int | None,
+          stride: int | None, layout_options: dict) -> Ensemble:
+    """Pick the reader of ``path`` by extension and read frames ``[start:stop:stride]``."""
+    suffix = _suffix(path)
+    if path.is_dir() or suffix == ".zip":
+        from dynafold.io.atlas import read_atlas
+
+        return read_atlas(path, start=start, stop=stop, stride=stride, **layout_options)
+    elif suffix in (".h5", ".hdf5"):
+        from dynafold.io.mdcath import read_mdcath
+
+        return read_mdcath(path, start=start, stop=stop, stride=stride, **layout_options)
+    elif suffix in TRAJECTORY_SUFFIXES:
+        if topology is None:
+            raise DynafoldInputError("a trajectory needs a topology file (PDB or GRO)", path)
+        from dynafold.io.trajectory import read_trajectory
+
+        return read_trajectory(path, topology, start=start, stop=stop, stride=stride)
+    elif suffix in STRUCTURE_SUFFIXES or suffix == GRO_SUFFIX:
+        if suffix == GRO_SUFFIX:
+            from dynafold.io.gro import read_gro
+
+            ens = read_gro(path)
+        else:
+            ens = read_structure(path)
+        if any(v is not None for v in (start, stop, stride)):
+            ens = ens.select_frames(slice(start, stop, stride))
+    else:
+        raise UnknownFormatError(
+            f"unknown format {suffix or '(no extension)'!r}; expected one of "
+            f"{', '.join(STRUCTURE_SUFFIXES[:4] + TRAJECTORY_SUFFIXES + (GRO_SUFFIX,))}, .h5, .zip "
+            "or a folder", path)
+    return ens
 
 
 def save(ensemble: Ensemble, path: str | os.PathLike, topology_path: str | os.PathLike | None = None) -> Path:

@@ -42,6 +42,30 @@ def _child(group, key: str, what: str, path: Path):
     return group[key]
 
 
+def _dataset(group, key: str, where: str, path: Path):
+    """The dataset ``group[key]``; a group or other object there is an error."""
+    import h5py
+
+    item = _child(group, key, "dataset", path)
+    if not isinstance(item, h5py.Dataset):
+        raise TruncatedFileError(f"{where} is a {type(item).__name__.lower()}, not a dataset", path)
+    return item
+
+
+def _topology_text(dataset, where: str, path: Path) -> str:
+    """The PDB text stored in ``dataset`` (bytes or str)."""
+    value = dataset[()]
+    if isinstance(value, np.ndarray) and value.size == 1:
+        value = value.item()
+    if not isinstance(value, (bytes, str)):
+        raise TruncatedFileError(f"{where} holds {type(value).__name__}, not PDB text", path)
+    try:
+        return value.decode("ascii") if isinstance(value, bytes) else value
+    except UnicodeDecodeError as err:
+        raise TruncatedFileError(f"{where}: non-ASCII bytes in the PDB text (byte {err.start})",
+                                 path) from None
+
+
 def read_mdcath(path: str | os.PathLike, domain: str | None = None, temperature: str | int = "320",
                 replica: str | int = "0", start: int | None = None, stop: int | None = None,
                 stride: int | None = None) -> Ensemble:
@@ -66,22 +90,26 @@ def read_mdcath(path: str | os.PathLike, domain: str | None = None, temperature:
         group = _child(f, domain, "domain", path)
         if TOPOLOGY_KEY not in group:
             raise DynafoldInputError(f"no {TOPOLOGY_KEY!r} topology in domain {domain!r}", path)
-        text = group[TOPOLOGY_KEY][()]
-        text = text.decode() if isinstance(text, bytes) else str(text)
+        text = _topology_text(_dataset(group, TOPOLOGY_KEY, f"{domain}/{TOPOLOGY_KEY}", path),
+                              f"{domain}/{TOPOLOGY_KEY}", path)
         run = _child(_child(group, str(temperature), "temperature", path),
                      str(replica), "replica", path)
-        coords_ds = _child(run, COORDS_KEY, "dataset", path)
+        where = f"{domain}/{temperature}/{replica}/{COORDS_KEY}"
+        coords_ds = _dataset(run, COORDS_KEY, where, path)
         if coords_ds.ndim != 3 or coords_ds.shape[2] != 3:
-            raise TruncatedFileError(f"coords of {run.name} have shape {coords_ds.shape}, "
+            raise TruncatedFileError(f"{where} has shape {coords_ds.shape}, "
                                      "expected (frames, atoms, 3)", path)
+        if coords_ds.dtype.kind != "f":
+            raise TruncatedFileError(f"{where} holds {coords_ds.dtype} values; coordinates must be "
+                                     "floating-point Angstrom", path)
         frames = range(coords_ds.shape[0])[slice(start, stop, stride)]
         if len(frames) == 0:
-            raise EmptyEnsembleError(f"no frames in {run.name} (it holds {coords_ds.shape[0]}; "
+            raise EmptyEnsembleError(f"no frames in {where} (it holds {coords_ds.shape[0]}; "
                                      f"requested start={start}, stop={stop}, stride={stride})", path)
         coords = coords_ds[frames.start:frames.stop:frames.step]
     topology = read_pdb_text(text, f"{path}:{domain}/{TOPOLOGY_KEY}").topology
     if coords.shape[1] != topology.n_atoms:
-        raise TopologyMismatchError(f"{run.name}/coords has {coords.shape[1]} atoms, the "
+        raise TopologyMismatchError(f"{where} has {coords.shape[1]} atoms, the "
                                     f"{TOPOLOGY_KEY} topology has {topology.n_atoms}", path)
     return Ensemble(topology=topology, coords=coords, method="md",
                     name=f"{domain}_{temperature}_{replica}",

@@ -12,15 +12,33 @@ from dynafold.const import AMINO_ACIDS_3TO1, canonical_residue
 from dynafold.ensemble import Ensemble, Topology
 from dynafold.errors import EmptyEnsembleError, TruncatedFileError
 from dynafold.io.atomic import atomic_path
+from dynafold.io.pdb_text import PdbTextCheck, check_pdb_text, read_pdb_bytes
 
 AtomKey = tuple[str, int, str, str, str]  # chain, res_id, icode, res_name, atom_name
+# A model holding fewer atoms than this fraction of the largest model is dropped, not
+# allowed to shrink the atoms common to all models.
+MIN_MODEL_ATOM_FRACTION = 0.9
+_PDB_SUFFIXES = (".pdb", ".ent", ".pdb.gz", ".ent.gz")
 
 
-def _read_gemmi(path: Path) -> gemmi.Structure:
+def _read_gemmi(path: Path) -> tuple[gemmi.Structure, PdbTextCheck]:
+    """The tidied structure, and what the line checks found (PDB files only)."""
+    if path.name.lower().endswith(_PDB_SUFFIXES):
+        text = read_pdb_bytes(path)
+        check = check_pdb_text(text, path)
+        return _parse_pdb_string(check.text, path), check
     try:
         st = gemmi.read_structure(str(path))
-    except (RuntimeError, ValueError) as err:
+    except (RuntimeError, ValueError, IndexError) as err:
         raise TruncatedFileError(f"cannot parse structure: {_one_line(err)}", path) from err
+    return _tidy(st), PdbTextCheck("")
+
+
+def _parse_pdb_string(text: str, source: object) -> gemmi.Structure:
+    try:
+        st = gemmi.read_pdb_string(text)
+    except (RuntimeError, ValueError, IndexError) as err:
+        raise TruncatedFileError(f"cannot parse PDB text: {_one_line(err)}", source) from err
     return _tidy(st)
 
 
@@ -52,7 +70,10 @@ def read_structure(path: str | os.PathLike, method: str | None = None) -> Ensemb
     See :func:`structure_to_ensemble` for how models are joined.
     """
     path = Path(path)
-    return structure_to_ensemble(_read_gemmi(path), path, method)
+    if path.stat().st_size == 0:
+        raise EmptyEnsembleError("no atoms (empty file)", path)
+    st, check = _read_gemmi(path)
+    return structure_to_ensemble(st, path, method, check)
 
 
 def read_pdb_text(text: str, name: str, method: str | None = None) -> Ensemble:
@@ -60,18 +81,20 @@ def read_pdb_text(text: str, name: str, method: str | None = None) -> Ensemble:
 
     ``name`` labels the ensemble and the errors.
     """
-    try:
-        st = gemmi.read_pdb_string(text)
-    except (RuntimeError, ValueError) as err:
-        raise TruncatedFileError(f"cannot parse PDB text: {_one_line(err)}", name) from err
-    return structure_to_ensemble(_tidy(st), Path(name), method)
+    check = check_pdb_text(text, name)
+    return structure_to_ensemble(_parse_pdb_string(check.text, name), Path(name), method, check)
 
 
-def structure_to_ensemble(st: gemmi.Structure, path: Path, method: str | None = None) -> Ensemble:
+def structure_to_ensemble(st: gemmi.Structure, path: Path, method: str | None = None,
+                          check: PdbTextCheck | None = None) -> Ensemble:
     """Turn a gemmi Structure into an Ensemble; every model becomes one conformer.
 
-    Models holding different atoms (some NMR entries) are reduced to the atoms
-    common to all models; the count dropped is recorded in ``Ensemble.notes``.
+    ``check`` (from :func:`check_pdb_text`) marks a cut last model, which is
+    dropped, and brings notes. A model holding
+    fewer than ``MIN_MODEL_ATOM_FRACTION`` of the largest model's atoms is
+    dropped too. The remaining models, when they hold different atoms (some NMR
+    entries), are reduced to the atoms common to all of them. Each drop is
+    recorded in ``Ensemble.notes``.
     Alternate locations keep the first conformer. Hydrogens, waters and ions are
     kept here; callers strip them (see :func:`dynafold.io.load`).
     The method defaults to the file's experimental method (X-ray when unknown
@@ -80,8 +103,18 @@ def structure_to_ensemble(st: gemmi.Structure, path: Path, method: str | None = 
     if len(st) == 0:
         raise EmptyEnsembleError("no models in file", path)
     per_model = [_model_atoms(model) for model in st]
+    check = check or PdbTextCheck("")
+    notes = list(check.notes)
+    if check.last_model_cut and len(per_model) > 1:
+        notes.append(f"model {len(per_model)} is cut (the file ends inside it); dropped")
+        per_model.pop()
+    largest = max(len(a) for a in per_model)
+    small = [m for m, a in enumerate(per_model) if len(a) < MIN_MODEL_ATOM_FRACTION * largest]
+    for m in small:
+        notes.append(f"model {m + 1} holds {len(per_model[m])} of the {largest} atoms of the "
+                     "largest model; dropped")
+    per_model = [a for m, a in enumerate(per_model) if m not in small]
     keys = list(per_model[0])
-    notes: list[str] = []
     if len(per_model) > 1:
         common = set(keys)
         for atoms in per_model[1:]:
@@ -105,11 +138,12 @@ def structure_to_ensemble(st: gemmi.Structure, path: Path, method: str | None = 
     )
     coords = np.empty((len(per_model), len(keys), 3), dtype=np.float32)
     bfac = np.empty((len(per_model), len(keys)), dtype=np.float32)
-    for m, atoms in enumerate(per_model):
-        for i, k in enumerate(keys):
-            atom = atoms[k][0]
-            coords[m, i] = (atom.pos.x, atom.pos.y, atom.pos.z)
-            bfac[m, i] = atom.b_iso
+    with np.errstate(over="ignore", invalid="ignore"):  # out-of-range values become inf, checked on load
+        for m, atoms in enumerate(per_model):
+            for i, k in enumerate(keys):
+                atom = atoms[k][0]
+                coords[m, i] = (atom.pos.x, atom.pos.y, atom.pos.z)
+                bfac[m, i] = atom.b_iso
     return Ensemble(
         topology=topology,
         coords=coords,

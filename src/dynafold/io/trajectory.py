@@ -28,6 +28,7 @@ from dynafold.errors import (
     UnknownFormatError,
 )
 from dynafold.io.atomic import atomic_path
+from dynafold.io.headers import check_dcd, check_xtc
 from dynafold.io.structure import read_structure, write_structure
 
 NM_TO_A = 10.0
@@ -77,15 +78,18 @@ def read_topology(path: str | os.PathLike) -> Topology:
         raise DynafoldInputError("topology file not found", path)
     if path.suffix.lower() != ".gro":
         return read_structure(path).topology
-    import mdtraj
+    from dynafold.io.gro import read_gro
 
-    from dynafold.io.mdtraj_topology import topology_from_mdtraj
+    return read_gro(path).topology
 
-    try:
-        md_top = mdtraj.load_topology(str(path))
-    except (OSError, ValueError, IndexError, RuntimeError) as err:
-        raise TruncatedFileError(f"cannot parse GRO topology: {err}", path) from err
-    return topology_from_mdtraj(md_top)
+
+def check_headers(path: Path, n_atoms: int, topology: object) -> None:
+    """Check the frame headers of an XTC or DCD file before the C reader decodes it."""
+    suffix = path.suffix.lower()
+    if suffix == ".xtc":
+        check_xtc(path, n_atoms, topology)
+    elif suffix == ".dcd":
+        check_dcd(path, n_atoms, topology)
 
 
 def _dcd_header_frames(path: Path) -> int:
@@ -122,6 +126,7 @@ def read_trajectory(path: str | os.PathLike, topology: str | os.PathLike,
     if stride is not None and stride < 1:
         raise DynafoldInputError(f"stride must be a positive integer, got {stride}", path)
     fmt = path.suffix[1:].upper()
+    check_headers(path, topo.n_atoms, topology)
     with _native_output_silenced():
         try:
             with file_class(str(path)) as handle:
@@ -139,8 +144,8 @@ def read_trajectory(path: str | os.PathLike, topology: str | os.PathLike,
         except DynafoldError:
             raise
         except (OSError, RuntimeError, ValueError, EOFError, IndexError) as err:
-            raise TruncatedFileError(f"cannot read {fmt} trajectory (truncated or corrupt): "
-                                     f"{err}", path) from err
+            raise TruncatedFileError(f"cannot read {fmt} trajectory: {' '.join(str(err).split())} "
+                                     "(the file is truncated or corrupt)", path) from err
     xyz = out[0]
     if len(xyz) < len(frames):
         raise TruncatedFileError(f"truncated {fmt}: read {len(xyz)} of {len(frames)} "

@@ -1,0 +1,110 @@
+"""Line checks of PDB text, for what gemmi reads without complaint.
+
+gemmi reads a number prefix out of a damaged coordinate column (``3x.979``
+becomes 3), accepts a file cut in the middle of an atom record, and keeps
+non-ASCII bytes in names. These checks look at the atom records only; gemmi
+still does the parsing.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dynafold.errors import TruncatedFileError
+
+_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*|\s*[+-]?(nan|inf)\s*", re.IGNORECASE)
+_COORD_COLUMNS = ((30, 38, "x"), (38, 46, "y"), (46, 54, "z"))
+
+
+def read_pdb_bytes(path: Path) -> str:
+    """The text of a PDB file (gzip or plain); bytes outside ASCII are kept as Latin-1."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as fh:
+            return fh.read().decode("latin-1")
+    except (OSError, EOFError) as err:
+        raise TruncatedFileError(f"cannot read file: {err}", path) from err
+
+
+@dataclass
+class PdbTextCheck:
+    """What the line checks found that gemmi does not report."""
+
+    text: str  # the text to parse: without a final record cut mid-line
+    last_model_cut: bool = False  # the last of several models is cut: drop it
+    notes: list[str] = field(default_factory=list)
+
+
+def check_pdb_text(text: str, source: object) -> PdbTextCheck:
+    """Check the atom records and the ending of PDB text.
+
+    Raises TruncatedFileError naming the line when an ATOM/HETATM record holds
+    non-ASCII bytes, ends before its coordinates, or has a coordinate column
+    that is not one number (garbage or shifted columns), and when an ATOM
+    record is repeated within one model (models written without MODEL/ENDMDL
+    records). A file of one model is truncated, an error, when it ends inside
+    an atom record, inside its MODEL without ENDMDL, or (for a file with a
+    HEADER record) without an END record. In a file of several models, a cut
+    last model is reported in ``last_model_cut`` (the caller drops it) and a
+    missing END in ``notes``.
+    """
+    lines = text.splitlines()
+    cut_mid_record = (bool(lines) and lines[-1][:6] in ("ATOM  ", "HETATM", "ANISOU")
+                      and not text.endswith(("\n", "\r")))
+    if cut_mid_record:
+        lines.pop()  # its columns are cut, not malformed
+        text = text[: max(text.rfind("\n"), text.rfind("\r")) + 1]
+    n_model = 0
+    open_model = has_end = False
+    seen: set[str] = set()  # chain, residue number, insertion code, atom name, altloc of this model
+    for number, line in enumerate(lines, start=1):
+        record = line[:6]
+        if record.startswith("MODEL"):
+            n_model += 1
+            open_model = True
+            seen.clear()
+        elif record.startswith("ENDMDL"):
+            open_model = False
+        elif record.rstrip() == "END":
+            has_end = True
+        elif record == "ATOM  ":
+            _check_atom_line(line, number, source)
+            key = line[21:27] + line[12:17]
+            if key in seen:
+                raise TruncatedFileError(
+                    f"line {number}: atom {line[12:16].strip()} of {line[17:20].strip()} "
+                    f"{line[21]}{line[22:27].strip()} appears twice in one model (several models "
+                    "without MODEL/ENDMDL records?)", source)
+            seen.add(key)
+        elif record == "HETATM":
+            _check_atom_line(line, number, source)
+    no_end = bool(lines) and lines[0].startswith("HEADER") and not has_end
+    if n_model > 1:
+        if cut_mid_record or open_model:
+            return PdbTextCheck(text, last_model_cut=True)
+        return PdbTextCheck(text, notes=[f"no END record: the file may be cut after model {n_model}"]
+                            if no_end else [])
+    if cut_mid_record:
+        raise TruncatedFileError(f"truncated: the file ends inside an atom record (line {len(lines) + 1})",
+                                 source)
+    if open_model:
+        raise TruncatedFileError("truncated: the model has no ENDMDL record", source)
+    if no_end:
+        raise TruncatedFileError("truncated: no END record, though the file starts with HEADER", source)
+    return PdbTextCheck(text)
+
+
+def _check_atom_line(line: str, number: int, source: object) -> None:
+    if not line.isascii():
+        raise TruncatedFileError(f"line {number}: non-ASCII bytes in an atom record", source)
+    if len(line.rstrip()) < 54:
+        raise TruncatedFileError(f"line {number}: the atom record ends before its coordinates "
+                                 "(columns 31-54)", source)
+    for start, stop, axis in _COORD_COLUMNS:
+        if not _NUMBER.fullmatch(line[start:stop]):
+            raise TruncatedFileError(f"line {number}: {axis} coordinate {line[start:stop].strip()!r} "
+                                     f"(columns {start + 1}-{stop}) is not a number; the record is "
+                                     "malformed or its columns are shifted", source)

@@ -110,24 +110,3 @@ def test_shape_mismatch_raises():
         lddt_matrix(np.zeros((2, 5, 3)), np.zeros((2, 4, 3)), np.arange(4))
     with pytest.raises(DynafoldInputError, match="at least one atom"):
         lddt_matrix(np.zeros((2, 0, 3)), np.zeros((2, 0, 3)), np.arange(0))
-
-
-def test_conformers_against_themselves_match_the_ordered_pairs(shared_data, monkeypatch):
-    # the K x K matrix of an ensemble against itself is computed over unordered pairs of
-    # conformers; it must equal the full ordered computation (per_residue takes that path)
-    ens = load(shared_data / "nmr" / "1gya.pdb").protein()
-    x, res_idx = ens.coords, ens.topology.residue_index()
-    calls = []
-    triangle = lddt_module._TriangleScorer.__call__
-    monkeypatch.setattr(lddt_module._TriangleScorer, "__call__", lambda self, s: calls.append(1) or triangle(self, s))
-    monkeypatch.setattr(lddt_module, "_CHUNK_ELEMENTS", 1 << 14)  # many chunks, both workers busy
-    fast = lddt_matrix(x, x, res_idx, workers=2)
-    assert calls
-    full = lddt_matrix(x, x, res_idx, per_residue=True, workers=1)
-    np.testing.assert_array_equal(fast.global_, full.global_)
-    np.testing.assert_array_equal(fast.n_pairs, full.n_pairs)
-    assert not np.array_equal(fast.global_, fast.global_.T)  # lDDT is not symmetric
-    np.testing.assert_array_equal(np.diag(fast.global_), 1.0)
-    small = ens.select_frames(slice(0, 5))
-    np.testing.assert_allclose(lddt_matrix(small.coords, small.coords, res_idx).global_,
-                               _biotite_matrix(small, small, "all"), atol=1e-6, rtol=0)

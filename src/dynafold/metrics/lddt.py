@@ -12,10 +12,7 @@ pairs (distances of all conformers at once), and each chunk in cache-sized
 blocks of pairs x K x M deviations, so memory stays bounded for large proteins.
 With ``workers`` > 1, threads share the chunks (torch ops release the GIL),
 each with one torch thread and its own integer counts, summed at the end: the
-scores do not depend on the number of workers. Conformers scored against
-themselves (the same coordinates as prediction and reference) take each
-unordered pair of conformers once: the deviations are symmetric, only the
-contacts that select the pairs differ between (a, b) and (b, a).
+scores do not depend on the number of workers.
 """
 
 from __future__ import annotations
@@ -268,75 +265,6 @@ class _ChunkScorer:
         return out
 
 
-@dataclass
-class _TriangleScorer:
-    """Counts the thresholds met over chunks of pairs of K conformers scored against themselves.
-
-    Each unordered pair of conformers (a < b) gets one deviation |d_a - d_b| per
-    atom pair, which scores (a, b) when the pair is in contact in b and (b, a)
-    when it is in contact in a. Pairs in contact in every conformer add the same
-    count to both; the others mask each direction with its own contact. The
-    diagonal (deviation 0) meets every threshold. Calls run in parallel threads
-    like :class:`_ChunkScorer`.
-    """
-
-    coords_t: torch.Tensor  # (N, 3, K) float32 Angstrom
-    ci: torch.Tensor  # (P,) int64 first atom of each candidate pair
-    cj: torch.Tensor  # (P,) int64 second atom
-    radius_A: float
-    codes: Callable[[torch.Tensor], torch.Tensor]
-    top: int
-    n_thresholds: int
-    chunk: int  # pairs per chunk
-
-    def __call__(self, starts: Sequence[int]) -> _Counts:
-        import torch
-
-        k = self.coords_t.shape[2]
-        out = _Counts(torch.zeros(k, k, dtype=torch.int64), torch.zeros(k, dtype=torch.int64), None, None)
-        buf = torch.empty(_BLOCK_ELEMENTS, dtype=torch.float32)
-        for c0 in starts:
-            i, j = self.ci[c0:c0 + self.chunk], self.cj[c0:c0 + self.chunk]
-            d2 = _squared_distances(self.coords_t, i, j)  # (P, K)
-            contact = d2 <= self.radius_A * self.radius_A
-            n_in = contact.sum(1)
-            out.n_pairs += contact.sum(0)
-            d = _sqrt(d2)
-            everywhere = n_in == k
-            self._add(d[everywhere].T.contiguous(), None, out.preserved, buf)
-            partial = (n_in > 0) & ~everywhere
-            self._add(d[partial].T.contiguous(), contact[partial].T.contiguous(), out.preserved, buf)
-        out.preserved.diagonal().add_(self.n_thresholds * out.n_pairs)
-        return out
-
-    def _add(self, d, contact, preserved, buf) -> None:
-        """Add the counts of pairs with distances ``d`` (K, P) and ``contact`` (K, P)
-        (None: in contact in every conformer) to ``preserved`` (K, K)."""
-        import torch
-
-        k, n = d.shape
-        if n == 0:
-            return
-        top = self.top
-        inside = None if contact is None else contact.int()
-        for a in range(k - 1):
-            rest = k - a - 1
-            block = max(1, len(buf) // rest)
-            for p0 in range(0, n, block):
-                p1 = min(p0 + block, n)
-                dev = buf[:rest * (p1 - p0)].view(rest, p1 - p0)
-                torch.sub(d[a, None, p0:p1], d[a + 1:, p0:p1], out=dev)
-                code = self.codes(dev)  # (b > a, pairs) int32
-                if inside is None:
-                    both = top * (p1 - p0) - code.sum(1, dtype=torch.int32)
-                    preserved[a, a + 1:] += both
-                    preserved[a + 1:, a] += both
-                    continue
-                # (b, a): the pairs in contact in a; (a, b): those in contact in b
-                in_a, in_b = inside[a, None, p0:p1], inside[a + 1:, p0:p1]
-                preserved[a + 1:, a] += top * in_a.sum() - (code * in_a).sum(1, dtype=torch.int32)
-                preserved[a, a + 1:] += top * in_b.sum(1) - code.mul_(in_b).sum(1, dtype=torch.int32)
-
 def lddt_matrix(pred_coords: np.ndarray, ref_coords: np.ndarray, residue_index: np.ndarray, *,
                 radius: float = LDDT_INCLUSION_RADIUS_A,
                 thresholds: tuple[float, ...] = LDDT_THRESHOLDS_A,
@@ -356,9 +284,6 @@ def lddt_matrix(pred_coords: np.ndarray, ref_coords: np.ndarray, residue_index: 
     workers : threads sharing the chunks of pairs (default
         ``torch.get_num_threads()``). With more than one, torch runs one
         thread each for the call. Scores do not depend on it.
-
-    When ``ref_coords`` equals ``pred_coords`` (and ``per_residue`` is off),
-    each unordered pair of conformers is computed once; the scores are the same.
 
     Returns
     -------
@@ -389,23 +314,16 @@ def lddt_matrix(pred_coords: np.ndarray, ref_coords: np.ndarray, residue_index: 
     codes, top = _threshold_codes(tuple(thresholds))
     # blocks of (pairs, K rows, M): K rows split only when K x M alone exceeds a block
     block_k = min(k, max(1, _BLOCK_ELEMENTS // m))
-    # conformers scored against themselves: each unordered pair once (global scores only)
-    same = not per_residue and pred.shape == ref.shape and bool(torch.equal(pred, ref))
     threads = torch.get_num_threads()
     if workers > 1:
         torch.set_num_threads(1)  # the screening too: its ops are small
     try:
         ci, cj = _candidate_pairs(ref, res, radius)
-        if same:
-            scorer = _TriangleScorer(coords_t=ref.permute(1, 2, 0).contiguous(), ci=ci, cj=cj, radius_A=radius,
-                                     codes=codes, top=top, n_thresholds=len(thresholds),
-                                     chunk=max(1, _CHUNK_ELEMENTS // (k + m)))
-        else:
-            scorer = _ChunkScorer(
-                pred_t=pred.permute(1, 2, 0).contiguous(), ref_t=ref.permute(1, 2, 0).contiguous(),
-                res=res, n_res=int(res.max()) + 1 if len(res) else 0, ci=ci, cj=cj, radius_A=radius,
-                codes=codes, top=top, per_residue=per_residue, chunk=max(1, _CHUNK_ELEMENTS // (k + m)),
-                block_p=max(1, _BLOCK_ELEMENTS // (block_k * m)), block_k=block_k)
+        scorer = _ChunkScorer(
+            pred_t=pred.permute(1, 2, 0).contiguous(), ref_t=ref.permute(1, 2, 0).contiguous(),
+            res=res, n_res=int(res.max()) + 1 if len(res) else 0, ci=ci, cj=cj, radius_A=radius,
+            codes=codes, top=top, per_residue=per_residue, chunk=max(1, _CHUNK_ELEMENTS // (k + m)),
+            block_p=max(1, _BLOCK_ELEMENTS // (block_k * m)), block_k=block_k)
         starts = range(0, len(ci), scorer.chunk)
         n_shares = max(1, min(workers, len(starts)))
         if n_shares == 1:

@@ -114,3 +114,47 @@ def test_shipped_scales_are_reproduced_by_fit_scales(shared_references, tmp_path
     shipped = enm.load_scales()
     for model in enm.MODELS:
         assert fitted[model] == pytest.approx(shipped[model], rel=1e-6)
+
+
+@pytest.mark.parametrize("model", enm.MODELS)
+def test_covariance_equals_pinv_and_features_normalise_it(ca_1gya, model):
+    """Residue covariance = plain pinv of the loop-built matrix; features are its normalised log MSF and correlations."""
+    from dynafold.enm import enm_features, residue_covariance
+
+    x = ca_1gya[:60]
+    n = len(x)
+    if model == "gnm":
+        expected = np.linalg.pinv(_loop_kirchhoff(x, 7.3), rcond=1e-8, hermitian=True)
+    else:
+        inv = np.linalg.pinv(_loop_hessian(x, 15.0), rcond=1e-8, hermitian=True)
+        expected = np.array([[np.trace(inv[3 * i:3 * i + 3, 3 * j:3 * j + 3]) for j in range(n)] for i in range(n)])
+    cov = residue_covariance(x, model)
+    np.testing.assert_allclose(cov, expected, rtol=1e-6, atol=1e-9 * np.abs(expected).max())
+    mask = np.ones(n, dtype=bool)
+    mask[5] = False  # a residue without C-alpha: zeros, and the others as without it
+    single, pair = enm_features(x, mask)
+    k = enm.MODELS.index(model)
+    sub = residue_covariance(x[mask], model)
+    log_msf = np.log(np.diag(sub))
+    np.testing.assert_allclose(single[mask, k], log_msf - log_msf.mean(), atol=1e-5)
+    corr = sub / np.sqrt(np.outer(np.diag(sub), np.diag(sub)))
+    np.testing.assert_allclose(pair[np.ix_(mask, mask, [k])][..., 0], corr, atol=1e-5)
+    assert not single[5].any() and not pair[5].any() and not pair[:, 5].any()
+
+
+def test_disconnected_parts_are_inverted_apart(ca_1gya):
+    """Two copies 100 A apart: each part's covariance equals the part alone, no cross terms."""
+    from dynafold.enm import network_matrix, nonzero_modes, residue_covariance
+
+    x = ca_1gya[:40]
+    both = np.concatenate([x, x + 100.0])
+    for model in enm.MODELS:
+        cov = residue_covariance(both, model)
+        alone = residue_covariance(x, model)
+        np.testing.assert_allclose(cov[:40, :40], alone, rtol=1e-6, atol=1e-9)
+        assert not cov[:40, 40:].any()
+        values, vectors = nonzero_modes(network_matrix(both, model))  # eigen route on the whole matrix
+        full = (vectors / values) @ vectors.T
+        if model == "anm":
+            full = np.einsum("iaja->ij", full.reshape(80, 3, 80, 3))
+        np.testing.assert_allclose(cov, full, rtol=1e-5, atol=1e-8)

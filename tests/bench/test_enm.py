@@ -104,16 +104,38 @@ def test_unknown_model_is_a_clear_error(ca_1gya):
         enm.raw_msf(ca_1gya, "foo")
 
 
-def test_shipped_scales_are_reproduced_by_fit_scales(shared_references, tmp_path):
-    """enm_scales.json = fit_scales on the three shared MD trajectories (mdCATH, ATLAS, AdK)."""
-    pytest.importorskip("dynafold.metrics.rmsf")
-    from dynafold.bench.targets import make_targets
+def test_shipped_scales_are_fitted_on_training_md_only():
+    """enm_scales.json comes from equilibrium MD of the training split, never from a validation system."""
+    import csv
+    import json
+    from pathlib import Path
 
-    make_targets([r for r in shared_references if r[0] in ("2hbaA00", "3tvj_I", "adk")], tmp_path / "md.csv")
+    training = Path(__file__).resolve().parents[2] / "training"
+    record = json.loads(enm.SCALES_PATH.read_text())
+    with open(training / "validation_split.csv", newline="") as f:
+        held_out = {row["name"] for row in csv.DictReader(f)}
+    fitted_on = set(record["fitted_on"])
+    assert fitted_on and not fitted_on & held_out
+    assert fitted_on <= set((training / "training_systems.txt").read_text().split())
+
+
+def test_shipped_scales_are_reproduced_by_fit_scales(tmp_path):
+    """With the training corpus at hand (DYNAFOLD_CORPUS_STORE), training/fit_enm_scales.py remakes the file."""
+    import json
+    import os
+    from pathlib import Path
+
+    store = os.environ.get("DYNAFOLD_CORPUS_STORE")
+    if not store or not Path(store).is_dir():
+        pytest.skip("set DYNAFOLD_CORPUS_STORE to the store of training/corpus.py to refit the ENM scales")
+    from dynafold.bench.targets import make_targets_from
+
+    record = json.loads(enm.SCALES_PATH.read_text())
+    (tmp_path / "systems.csv").write_text("name\n" + "\n".join(record["fitted_on"]) + "\n")
+    make_targets_from("store", store, tmp_path / "md.csv", tmp_path / "systems.csv")
     fitted = enm.fit_scales(tmp_path / "md.csv", out=None)
-    shipped = enm.load_scales()
     for model in enm.MODELS:
-        assert fitted[model] == pytest.approx(shipped[model], rel=1e-6)
+        assert fitted[model] == pytest.approx(record[model], rel=1e-6)
 
 
 @pytest.mark.parametrize("model", enm.MODELS)

@@ -43,6 +43,8 @@ class Prediction:
     method: str
     seed: int
     steps: int
+    step_scale: float
+    noise_scale: float
     device: str
     model_version: str
     timings_s: dict[str, float] = field(default_factory=dict)
@@ -99,7 +101,8 @@ def resolve_device(device: str | None) -> str:
 def sample_ensemble(structure: Ensemble, *, method: str = "xray", n_samples: int = 100,
                     steps: int = 200, seed: int = 0, checkpoint: str | Path | None = None,
                     device: str | None = None, batch_size: int | None = None,
-                    keep_valid: bool = False, max_attempts: int = 5,
+                    keep_valid: bool = False, max_attempts: int = 5, step_scale: float | None = None,
+                    noise_scale: float | None = None,
                     progress: Callable[[int, int], None] | None = None) -> Prediction:
     """Sample ``n_samples`` conformers around ``structure`` with a trained model.
 
@@ -107,13 +110,16 @@ def sample_ensemble(structure: Ensemble, *, method: str = "xray", n_samples: int
     ``keep_valid`` more batches are drawn (at most ``max_attempts`` times
     ``n_samples`` in all) until ``n_samples`` conformers pass the geometry
     check; when too few pass, the best of the others fill the ensemble and a
-    warning says so. ``progress(done, total)`` is called after every batch.
+    warning says so. ``step_scale`` and ``noise_scale`` override the method's
+    sampler defaults (:func:`dynafold.model.config.method_sampler`).
+    ``progress(done, total)`` is called after every batch.
     """
     import torch
 
     from dynafold.data.features import NUM_ATOM_SLOTS, ensemble_from_atom14, featurize
     from dynafold.metrics.rmsf import residue_rmsf
     from dynafold.model import load_model
+    from dynafold.model.config import method_sampler
 
     t0 = time.perf_counter()
     method = canonical_method(method)
@@ -130,6 +136,7 @@ def sample_ensemble(structure: Ensemble, *, method: str = "xray", n_samples: int
     feats = featurize(protein, method=method)
     batch = {k: v[None].to(device) for k, v in feats.items()}
     generator = torch.Generator().manual_seed(seed)
+    sampler = method_sampler(method, step_scale, noise_scale)
     atom_mask = feats["atom_mask"].numpy().copy()
     atom_mask[:, cfg.atom_slots:] = False  # slots the model does not place
     t1 = time.perf_counter()
@@ -142,7 +149,7 @@ def sample_ensemble(structure: Ensemble, *, method: str = "xray", n_samples: int
     while n_done < limit and (n_done < n_samples or (keep_valid and n_valid < n_samples)):
         size = min(batch_size, limit - n_done)
         xyz = np.zeros((size, n_res, NUM_ATOM_SLOTS, 3), dtype=np.float32)
-        xyz[..., : cfg.atom_slots, :] = model.sample(batch, size, steps=steps, generator=generator)[0].cpu()
+        xyz[..., : cfg.atom_slots, :] = model.sample(batch, size, steps=steps, generator=generator, sampler=sampler)[0].cpu()
         chunk = ensemble_from_atom14(xyz, protein, atom_mask, method)
         chunks.append(chunk.coords)
         breaks_parts.append(geometry.ca_break_fraction(chunk.coords, chunk.topology))
@@ -171,7 +178,8 @@ def sample_ensemble(structure: Ensemble, *, method: str = "xray", n_samples: int
     return Prediction(
         ensemble=sampled, bfactor_A2=bfactor[:n_res], rmsf_A=rmsf, valid=valid[order],
         ca_break_fraction=breaks[order], clashes=clashes[order], bond_ok_fraction=bonds_ok[order],
-        method=method, seed=seed, steps=steps, device=device, model_version=model_version(checkpoint),
+        method=method, seed=seed, steps=steps, step_scale=sampler.step_scale, noise_scale=sampler.noise_scale,
+        device=device, model_version=model_version(checkpoint),
         timings_s={"setup": t1 - t0, "sampling": t2 - t1, "total": time.perf_counter() - t0},
         warnings=warnings,
     )

@@ -1,59 +1,118 @@
 """Validation numbers of a checkpoint for the model card.
 
-Samples 100 conformers per held-out system (ATLAS 3tvj_I MD, NMR 1l2y) with
-``--method md`` and ``--method xray`` once, writes them to OUT_DIR/samples and
-scores them with the ANM/GNM baselines and the MD frames split through
-``dynafold benchmark`` (C-alpha and all-heavy-atom lDDT); also prints the
-geometry checks of the sampled ensembles (C-alpha breaks, clashes, heavy-atom
-bond lengths) and the sampling time.
+Reads the validation split (training/validation_split.csv) from a prepared
+store. Every multi-conformer validation system (MD, NMR) becomes a benchmark
+target; each is sampled once per method (``md``, ``xray``; 100 conformers x
+200 steps, in parallel worker processes), written to OUT_DIR/samples and
+scored with the ANM/GNM baselines and the reference frames split in halves
+through ``dynafold benchmark`` (C-alpha and all-heavy-atom lDDT). Also prints
+the geometry checks of the sampled ensembles and the B-factor head's Pearson r
+with the deposited C-alpha B-factors of the held-out X-ray structures.
 
-Usage: python training/evaluate_shipped.py CHECKPOINT OUT_DIR [DATA_DIR]
+Usage: python training/evaluate_shipped.py CHECKPOINT STORE OUT_DIR [--samples N] [--steps N] [--workers N]
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
+import csv
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from dynafold.bench import benchmark
-from dynafold.bench.targets import make_targets, read_targets, load_input
-from dynafold.io import save
-from dynafold.predict import geometry, sample_ensemble
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+METHODS = ("md", "xray")
 
 
-def main(checkpoint: str, out: str, data: str = "../shared/data") -> None:
-    d, out_dir = Path(data), Path(out)
-    csv = out_dir / "targets.csv"
-    if not csv.exists():
-        make_targets([("3tvj_I", d / "md/atlas_3tvj_I/3tvj_I_10frames.dcd", d / "md/atlas_3tvj_I/3tvj_I.pdb"),
-                      ("1l2y", d / "nmr/1l2y.pdb", None)], csv)
-    # sample each (target, method) once; the benchmark reads the files back
-    geometry_rows = []
-    for target in read_targets(csv):
-        for method in ("md", "xray"):
-            path = out_dir / "samples" / f"dynafold-{method}" / f"{target.name}.pdb"
-            pred = sample_ensemble(load_input(target), method=method, n_samples=100, checkpoint=checkpoint)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            save(pred.ensemble, path)
-            ens = pred.ensemble
-            breaks = geometry.ca_break_fraction(ens.coords, ens.topology)
-            clashes = geometry.clash_counts(ens.coords, ens.topology)
-            geometry_rows.append(
-                f"| {target.name} | {method} | {pred.rmsf_A.mean():.2f} | {100 * breaks.mean():.2f} | "
-                f"{clashes.mean():.2f} | {100 * pred.bond_ok_fraction.mean():.1f} | {int(pred.valid.sum())}/100 | "
-                f"{pred.timings_s['sampling']:.0f} |")
-    gens = [f"files:{out_dir / 'samples' / 'dynafold-md'}", f"files:{out_dir / 'samples' / 'dynafold-xray'}",
-            "anm", "gnm", "md-split"]
+def split_rows() -> list[dict[str, str]]:
+    with open(HERE / "validation_split.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def sample_one(job: tuple[str, str, str, str, int, int]) -> str:
+    """Sample one (target, method) and write it; returns its geometry table row."""
+    import torch
+
+    torch.set_num_threads(1)
+    from dynafold.bench.targets import load_input, read_targets
+    from dynafold.io import save
+    from dynafold.predict import geometry, sample_ensemble
+
+    checkpoint, csv_path, name, method, samples, steps = job
+    target = next(t for t in read_targets(csv_path) if t.name == name)
+    path = Path(csv_path).parent / "samples" / f"dynafold-{method}" / f"{name}.pdb"
+    pred = sample_ensemble(load_input(target), method=method, n_samples=samples, steps=steps, checkpoint=checkpoint)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save(pred.ensemble, path)
+    ens = pred.ensemble
+    breaks = geometry.ca_break_fraction(ens.coords, ens.topology)
+    clashes = geometry.clash_counts(ens.coords, ens.topology)
+    return (f"| {name} | {method} | {pred.rmsf_A.mean():.2f} | {100 * breaks.mean():.2f} | {clashes.mean():.2f} | "
+            f"{100 * pred.bond_ok_fraction.mean():.1f} | {int(pred.valid.sum())}/{samples} | "
+            f"{pred.timings_s['sampling']:.0f} |")
+
+
+def bfactor_rows(checkpoint: str, store: Path, names: list[str]) -> list[str]:
+    """Pearson r of the B-factor head with the deposited C-alpha B-factors of X-ray systems."""
+    import torch
+
+    from dynafold.data.features import featurize
+    from dynafold.data.store import load_manifest, read_system
+    from dynafold.model import load_model
+
+    model, _ = load_model(checkpoint)
+    files = {e["name"]: e["file"] for e in load_manifest(store)["systems"]}
+    rows = []
+    for name in names:
+        ens = read_system(store / files[name]).ensemble.protein()
+        feats = featurize(ens, method="xray")
+        pred = model.predict_bfactor({k: v[None] for k, v in feats.items()})[0].numpy()
+        ca = ens.topology.atom_names == "CA"
+        deposited = ens.bfactors[0, ca]
+        res = ens.topology.residue_index()[ca]
+        r = float(np.corrcoef(pred[res], deposited)[0, 1])
+        rows.append(f"| {name} | {len(res)} | {r:.2f} |")
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("checkpoint")
+    parser.add_argument("store", type=Path)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--samples", type=int, default=100)
+    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+
+    from dynafold.bench import benchmark
+    from dynafold.bench.targets import make_targets_from, read_targets
+
+    rows = split_rows()
+    csv_path = args.out / "targets.csv"
+    if not csv_path.exists():
+        make_targets_from("store", args.store, csv_path, HERE / "validation_split.csv")
+    targets = [t.name for t in read_targets(csv_path)]
+    jobs = [(args.checkpoint, str(csv_path), name, method, args.samples, args.steps)
+            for name in targets for method in METHODS]
+    with ProcessPoolExecutor(args.workers) as pool:
+        geometry_rows = list(pool.map(sample_one, jobs))
+    gens = [f"files:{args.out / 'samples' / f'dynafold-{m}'}" for m in METHODS] + ["anm", "gnm", "md-split"]
     for atoms in ("ca", "heavy"):
-        benchmark(csv, gens, out_dir / f"report_{atoms}", atoms=atoms, samples=100)
+        benchmark(csv_path, gens, args.out / f"report_{atoms}", atoms=atoms, samples=args.samples)
         print(f"## {atoms}\n")
-        print((out_dir / f"report_{atoms}" / "table.md").read_text())
-    print("## geometry (100 samples, 200 steps)\n")
+        print((args.out / f"report_{atoms}" / "table.md").read_text())
+    print(f"## geometry ({args.samples} samples, {args.steps} steps)\n")
     print("| target | method | mean RMSF (A) | CA breaks > 4.2 A (% links) | clashing pairs / sample | "
           "bonds within 0.2 A of ideal (%) | passing | sampling s |")
     print("|---|---|---|---|---|---|---|---|")
     print("\n".join(geometry_rows))
+    print("\n## B-factor head on held-out X-ray structures\n")
+    print("| system | residues | Pearson r with deposited C-alpha B |")
+    print("|---|---|---|")
+    print("\n".join(bfactor_rows(args.checkpoint, args.store, [r["name"] for r in rows if r["kind"] == "xray"])))
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    main()

@@ -17,6 +17,9 @@ METHOD_ALIASES: dict[str, str] = {
 }
 NUM_METHODS = len(METHOD_IDS)
 DEFAULT_METHOD = "xray"
+# Sampler step scale per method label, validated with the shipped model (weights/MODEL_CARD.md); other
+# labels take SamplerConfig's 1.5. A step scale above 1 sharpens samples towards the input (tighter ensembles).
+METHOD_STEP_SCALE: dict[str, float] = {"md": 1.0, "nmr": 1.0, "xray": 1.5}
 
 # --- distogram (B2): 64 classes over 2-22 A ---------------------------------
 DISTOGRAM_NUM_BINS = 64

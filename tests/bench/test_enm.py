@@ -104,13 +104,79 @@ def test_unknown_model_is_a_clear_error(ca_1gya):
         enm.raw_msf(ca_1gya, "foo")
 
 
-def test_shipped_scales_are_reproduced_by_fit_scales(shared_references, tmp_path):
-    """enm_scales.json = fit_scales on the three shared MD trajectories (mdCATH, ATLAS, AdK)."""
-    pytest.importorskip("dynafold.metrics.rmsf")
-    from dynafold.bench.targets import make_targets
+def test_shipped_scales_are_fitted_on_training_md_only():
+    """enm_scales.json comes from equilibrium MD of the training split, never from a validation system."""
+    import csv
+    import json
+    from pathlib import Path
 
-    make_targets([r for r in shared_references if r[0] in ("2hbaA00", "3tvj_I", "adk")], tmp_path / "md.csv")
+    training = Path(__file__).resolve().parents[2] / "training"
+    record = json.loads(enm.SCALES_PATH.read_text())
+    with open(training / "validation_split.csv", newline="") as f:
+        held_out = {row["name"] for row in csv.DictReader(f)}
+    fitted_on = set(record["fitted_on"])
+    assert fitted_on and not fitted_on & held_out
+    assert fitted_on <= set((training / "training_systems.txt").read_text().split())
+
+
+def test_shipped_scales_are_reproduced_by_fit_scales(tmp_path):
+    """With the training corpus at hand (DYNAFOLD_CORPUS_STORE), training/fit_enm_scales.py remakes the file."""
+    import json
+    import os
+    from pathlib import Path
+
+    store = os.environ.get("DYNAFOLD_CORPUS_STORE")
+    if not store or not Path(store).is_dir():
+        pytest.skip("set DYNAFOLD_CORPUS_STORE to the store of training/corpus.py to refit the ENM scales")
+    from dynafold.bench.targets import make_targets_from
+
+    record = json.loads(enm.SCALES_PATH.read_text())
+    (tmp_path / "systems.csv").write_text("name\n" + "\n".join(record["fitted_on"]) + "\n")
+    make_targets_from("store", store, tmp_path / "md.csv", tmp_path / "systems.csv")
     fitted = enm.fit_scales(tmp_path / "md.csv", out=None)
-    shipped = enm.load_scales()
     for model in enm.MODELS:
-        assert fitted[model] == pytest.approx(shipped[model], rel=1e-6)
+        assert fitted[model] == pytest.approx(record[model], rel=1e-6)
+
+
+@pytest.mark.parametrize("model", enm.MODELS)
+def test_covariance_equals_pinv_and_features_normalise_it(ca_1gya, model):
+    """Residue covariance = plain pinv of the loop-built matrix; features are its normalised log MSF and correlations."""
+    from dynafold.enm import enm_features, residue_covariance
+
+    x = ca_1gya[:60]
+    n = len(x)
+    if model == "gnm":
+        expected = np.linalg.pinv(_loop_kirchhoff(x, 7.3), rcond=1e-8, hermitian=True)
+    else:
+        inv = np.linalg.pinv(_loop_hessian(x, 15.0), rcond=1e-8, hermitian=True)
+        expected = np.array([[np.trace(inv[3 * i:3 * i + 3, 3 * j:3 * j + 3]) for j in range(n)] for i in range(n)])
+    cov = residue_covariance(x, model)
+    np.testing.assert_allclose(cov, expected, rtol=1e-6, atol=1e-9 * np.abs(expected).max())
+    mask = np.ones(n, dtype=bool)
+    mask[5] = False  # a residue without C-alpha: zeros, and the others as without it
+    single, pair = enm_features(x, mask)
+    k = enm.MODELS.index(model)
+    sub = residue_covariance(x[mask], model)
+    log_msf = np.log(np.diag(sub))
+    np.testing.assert_allclose(single[mask, k], log_msf - log_msf.mean(), atol=1e-5)
+    corr = sub / np.sqrt(np.outer(np.diag(sub), np.diag(sub)))
+    np.testing.assert_allclose(pair[np.ix_(mask, mask, [k])][..., 0], corr, atol=1e-5)
+    assert not single[5].any() and not pair[5].any() and not pair[:, 5].any()
+
+
+def test_disconnected_parts_are_inverted_apart(ca_1gya):
+    """Two copies 100 A apart: each part's covariance equals the part alone, no cross terms."""
+    from dynafold.enm import network_matrix, nonzero_modes, residue_covariance
+
+    x = ca_1gya[:40]
+    both = np.concatenate([x, x + 100.0])
+    for model in enm.MODELS:
+        cov = residue_covariance(both, model)
+        alone = residue_covariance(x, model)
+        np.testing.assert_allclose(cov[:40, :40], alone, rtol=1e-6, atol=1e-9)
+        assert not cov[:40, 40:].any()
+        values, vectors = nonzero_modes(network_matrix(both, model))  # eigen route on the whole matrix
+        full = (vectors / values) @ vectors.T
+        if model == "anm":
+            full = np.einsum("iaja->ij", full.reshape(80, 3, 80, 3))
+        np.testing.assert_allclose(cov, full, rtol=1e-5, atol=1e-8)

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from dynafold.errors import ConfigError
-from dynafold.model.atom_attention import WindowedAttention, key_windows, pad_atoms, query_windows
+from dynafold.model.atom_attention import WindowedAttention, key_windows, query_windows
 from dynafold.model.config import ModelConfig
 
 
@@ -22,13 +22,6 @@ def test_key_windows_match_plain_indexing(queries, keys):
             expected = x[:, atom] if 0 <= atom < n else torch.zeros(2, 3)
             assert torch.equal(win[:, w, slot], expected)
     assert torch.equal(query_windows(x, queries)[:, 2], x[:, 2 * queries:3 * queries])
-
-
-def test_pad_atoms_to_a_multiple_of_the_block():
-    x = torch.ones(1, 70, 4)
-    padded = pad_atoms(x, 32)
-    assert padded.shape == (1, 96, 4) and padded[:, 70:].abs().sum() == 0 and padded[:, :70].sum() == 280
-    assert pad_atoms(padded, 32) is padded
 
 
 def test_attention_sees_only_its_window_and_valid_keys():

@@ -126,3 +126,37 @@ def test_sampler_with_a_perfect_denoiser_returns_the_template(model, trp_batch):
     sched = noise_schedule(30, 16.0, SamplerConfig()).tolist()
     expected = [s * (1.8 if s_next > 1.0 else 1.0) for s, s_next in zip(sched[:-1], sched[1:])]
     assert oracle.calls == pytest.approx(expected, rel=1e-6)
+
+
+def test_atom_layout_packs_real_atoms_in_slot_order():
+    from dynafold.model.denoiser import AtomLayout
+
+    mask = torch.zeros(2, 3, 4, dtype=torch.bool)
+    mask[0, 0, :2] = mask[0, 2, :3] = True  # 5 atoms
+    mask[1, 1, 1:] = True  # 3 atoms
+    layout = AtomLayout.of(mask, queries=4)
+    assert layout.n_atoms == 8 and layout.valid.sum(1).tolist() == [5, 3]
+    assert layout.index[0, :5].tolist() == [0, 1, 8, 9, 10] and layout.index[1, :3].tolist() == [5, 6, 7]
+    assert layout.residue[0, :5].tolist() == [0, 0, 2, 2, 2]
+    values = torch.randn(2, 2, 3, 4, 5)
+    back = layout.unpack(layout.pack(values, samples=True), 3, 4)
+    torch.testing.assert_close(back[mask[:, None].expand(-1, 2, -1, -1)], values[mask[:, None].expand(-1, 2, -1, -1)])
+    assert not back[~mask[:, None].expand(-1, 2, -1, -1)].any()
+    pooled = layout.pool(layout.pack(values, samples=True).reshape(4, 8, 5), 2).view(2, 2, 3, 5)
+    w = mask[:, None, :, :, None].float()
+    expected = (values * w).sum(3) / w.sum(3).clamp_min(1.0)
+    torch.testing.assert_close(pooled, expected)
+
+
+def test_denoiser_output_of_an_item_does_not_depend_on_its_batch(model, trp_batch):
+    """Packed atoms: Trp-cage alone equals Trp-cage padded next to CD2 (a longer atom sequence)."""
+    with torch.no_grad():
+        cond = model.condition(trp_batch)
+        x = _noisy(trp_batch, 2.0, 2, 0)
+        sigma = torch.tensor([[2.0, 20.0], [2.0, 20.0]])
+        both = model.denoiser(x, sigma, cond)
+        one = {k: (v[:1, :20] if v.dim() > 1 else v[:1]) for k, v in cond.items()}
+        one["z"] = cond["z"][:1, :20, :20]
+        alone = model.denoiser(x[:1, :, :20], sigma[:1], one)
+    m = trp_batch["atom_mask"][:1, :20][:, None].expand(-1, 2, -1, -1)
+    torch.testing.assert_close(both[:1, :, :20][m], alone[m], atol=1e-4, rtol=1e-4)

@@ -13,6 +13,7 @@ import torch
 from safetensors.torch import load_file
 
 from dynafold.data.dataset import EnsembleDataset
+from dynafold.errors import DynafoldInputError
 from dynafold.model import load_model
 from dynafold.model.config import MODEL_PRESETS
 from dynafold.train.batches import step_batch
@@ -92,6 +93,16 @@ def test_validation_metrics_are_logged(nmr_store, tmp_path):
     assert "val/rmsf_pearson" in val[0] and "val/lddt_diversity" in val[0]
     config = json.loads((tmp_path / "config.json").read_text())
     assert config["val_systems"] == ["nmr_neopetrosiamide"] and config["preset"] == "tiny"
+
+
+def test_train_systems_select_the_training_set(nmr_store, tmp_path):
+    train(nmr_store, "tiny", tmp_path, max_steps=2, train_systems=["1l2y"], val_systems=["2axd"], **QUIET)
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["train_systems"] == ["1l2y"] and config["val_systems"] == ["2axd"]
+    with pytest.raises(DynafoldInputError, match="both trained on and held out: 2axd"):
+        train(nmr_store, "tiny", tmp_path / "b", max_steps=2, train_systems=["2axd"], val_systems=["2axd"], **QUIET)
+    with pytest.raises(DynafoldInputError, match="training systems not in the store: nope"):
+        train(nmr_store, "tiny", tmp_path / "c", max_steps=2, train_systems=["nope"], **QUIET)
 
 
 def _cli(*args, timeout=240):

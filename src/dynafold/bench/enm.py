@@ -1,14 +1,7 @@
 """Elastic network baselines: the anisotropic (ANM) and Gaussian (GNM) network models.
 
-Both models act on C-alpha atoms of one structure (the benchmark's input).
-
-* GNM: Kirchhoff matrix ``G[i, j] = -gamma`` for ``i != j`` closer than the
-  cutoff (7.3 A), ``G[i, i] = -sum_j G[i, j]``. Raw mean-square fluctuation of
-  residue i: ``pinv(G)[i, i]`` (one zero mode removed).
-* ANM: 3N x 3N Hessian with cutoff 15 A; the 3x3 super-element of a contact
-  is ``-gamma * d d^T / |d|^2``, the diagonal block minus the sum of its row.
-  Raw mean-square fluctuation: trace of the 3x3 diagonal block of ``pinv(H)``
-  (six zero modes removed).
+Both models act on C-alpha atoms of one structure (the benchmark's input);
+the network math is :mod:`dynafold.enm`, shared with the model's input features.
 
 The raw values carry an unknown factor kT / gamma. A scale ``a`` (Angstrom per
 raw unit) is fitted by least squares on MD targets, ``rmsf_md ~ a * sqrt(raw)``
@@ -30,60 +23,12 @@ import os
 from pathlib import Path
 
 import numpy as np
-from scipy.spatial.distance import cdist
 
+from dynafold.enm import MODELS, anm_hessian, check_model, gnm_kirchhoff, nonzero_modes, raw_msf
 from dynafold.ensemble import Ensemble
 from dynafold.errors import DynafoldInputError
 
-ANM_CUTOFF_A = 15.0
-GNM_CUTOFF_A = 7.3
-SPRING_GAMMA = 1.0
-ZERO_MODE_TOL = 1e-6  # eigenvalues below this (relative to the largest) are zero modes
 SCALES_PATH = Path(__file__).with_name("enm_scales.json")
-MODELS = ("anm", "gnm")
-
-
-def gnm_kirchhoff(ca_A: np.ndarray, cutoff_A: float = GNM_CUTOFF_A,
-                  gamma: float = SPRING_GAMMA) -> np.ndarray:
-    """Kirchhoff (connectivity) matrix, shape (N, N) float64, of C-alpha coords (N, 3) Angstrom."""
-    dist = cdist(ca_A.astype(np.float64), ca_A.astype(np.float64))
-    kirchhoff = -gamma * ((dist < cutoff_A) & ~np.eye(len(ca_A), dtype=bool))
-    kirchhoff[np.diag_indices_from(kirchhoff)] = -kirchhoff.sum(axis=1)
-    return kirchhoff
-
-
-def anm_hessian(ca_A: np.ndarray, cutoff_A: float = ANM_CUTOFF_A,
-                gamma: float = SPRING_GAMMA) -> np.ndarray:
-    """ANM Hessian, shape (3N, 3N) float64, of C-alpha coords (N, 3) Angstrom."""
-    x = ca_A.astype(np.float64)
-    n = len(x)
-    diff = x[None, :, :] - x[:, None, :]  # (N, N, 3): x_j - x_i
-    d2 = (diff**2).sum(-1)
-    contact = (d2 < cutoff_A**2) & ~np.eye(n, dtype=bool)
-    blocks = np.zeros((n, n, 3, 3))
-    blocks[contact] = -gamma * np.einsum("pa,pb->pab", diff[contact], diff[contact]) / d2[contact][:, None, None]
-    blocks[np.arange(n), np.arange(n)] = -blocks.sum(axis=1)
-    return blocks.transpose(0, 2, 1, 3).reshape(3 * n, 3 * n)
-
-
-def nonzero_modes(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Eigenvalues (M,) and eigenvectors (D, M) of a symmetric matrix, zero modes removed."""
-    values, vectors = np.linalg.eigh(matrix)
-    keep = values > ZERO_MODE_TOL * values.max()
-    return values[keep], vectors[:, keep]
-
-
-def raw_msf(ca_A: np.ndarray, model: str) -> np.ndarray:
-    """Raw mean-square fluctuation per residue (N,), in units of kT / gamma.
-
-    GNM: ``pinv(G)[i, i]``; ANM: trace of the i-th 3x3 diagonal block of ``pinv(H)``.
-    """
-    model = _check_model(model)
-    if model == "gnm":
-        values, vectors = nonzero_modes(gnm_kirchhoff(ca_A))
-        return (vectors**2 / values).sum(axis=1)
-    values, vectors = nonzero_modes(anm_hessian(ca_A))
-    return (vectors**2 / values).sum(axis=1).reshape(-1, 3).sum(axis=1)
 
 
 def enm_rmsf(ca_A: np.ndarray, model: str, scale: float | None = None) -> np.ndarray:
@@ -91,7 +36,7 @@ def enm_rmsf(ca_A: np.ndarray, model: str, scale: float | None = None) -> np.nda
 
     ``scale`` defaults to the fitted value of :func:`load_scales`.
     """
-    scale = load_scales()[_check_model(model)] if scale is None else scale
+    scale = load_scales()[check_model(model)] if scale is None else scale
     return scale * np.sqrt(raw_msf(ca_A, model))
 
 
@@ -102,7 +47,7 @@ def sample_enm(ensemble: Ensemble, model: str, n_samples: int, seed: int | np.ra
     Returns an Ensemble of C-alpha atoms only, shape (n_samples, N_ca, 3) Angstrom;
     its expected per-residue mean-square displacement is ``enm_rmsf(...)**2``.
     """
-    model = _check_model(model)
+    model = check_model(model)
     if n_samples < 1:
         raise DynafoldInputError(f"{model}: need at least one sample, got {n_samples}")
     scale = load_scales()[model] if scale is None else scale
@@ -171,9 +116,3 @@ def load_scales(path: str | os.PathLike = SCALES_PATH) -> dict[str, float]:
     """The fitted scales {'anm': a, 'gnm': a} in Angstrom per sqrt(raw unit)."""
     data = json.loads(Path(path).read_text())
     return {m: float(data[m]) for m in MODELS}
-
-
-def _check_model(model: str) -> str:
-    if model not in MODELS:
-        raise DynafoldInputError(f"unknown elastic network model {model!r}; valid: {', '.join(MODELS)}")
-    return model

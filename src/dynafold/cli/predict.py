@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from dynafold.const import DEFAULT_METHOD, METHOD_IDS
+from dynafold.const import DEFAULT_METHOD, METHOD_IDS, METHOD_STEP_SCALE
 
 
 @click.command()
@@ -15,6 +15,11 @@ from dynafold.const import DEFAULT_METHOD, METHOD_IDS
               help=f"Method style to condition on: {', '.join(METHOD_IDS)}.")
 @click.option("--samples", default=100, show_default=True, type=click.IntRange(1), help="Conformers to sample.")
 @click.option("--steps", default=200, show_default=True, type=click.IntRange(2), help="Diffusion steps.")
+@click.option("--step-scale", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Sampler step scale (>1 sharpens towards the input); default per method: "
+                   + ", ".join(f"{m} {v}" for m, v in METHOD_STEP_SCALE.items()) + ", others 1.5.")
+@click.option("--noise-scale", type=click.FloatRange(min=0), default=None,
+              help="Sampler noise scale (default 1.003).")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--checkpoint", type=click.Path(dir_okay=False), help="Model weights (.safetensors); default: the shipped model.")
 @click.option("--out", "out_dir", default="dynafold_predictions", show_default=True, type=click.Path(file_okay=False))
@@ -26,7 +31,8 @@ from dynafold.const import DEFAULT_METHOD, METHOD_IDS
 @click.option("--max-attempts", default=5, show_default=True, type=click.IntRange(1),
               help="With --keep-valid: sample at most this many times --samples conformers.")
 @click.option("--no-plot", is_flag=True, help="Skip the PNG profile.")
-def predict(input_path: str | None, method: str, samples: int, steps: int, seed: int, checkpoint: str | None,
+def predict(input_path: str | None, method: str, samples: int, steps: int, step_scale: float | None,
+            noise_scale: float | None, seed: int, checkpoint: str | None,
             out_dir: str, fmt: str, device: str | None, batch_size: int | None, keep_valid: bool,
             max_attempts: int, no_plot: bool) -> None:
     """Sample an ensemble for INPUT (PDB/mmCIF; default: the bundled example)."""
@@ -55,7 +61,8 @@ def predict(input_path: str | None, method: str, samples: int, steps: int, seed:
         task = bar.add_task(f"sampling {structure.name} ({method})", total=samples)
         pred = sample_ensemble(structure, method=method, n_samples=samples, steps=steps, seed=seed,
                                checkpoint=checkpoint, device=device, batch_size=batch_size,
-                               keep_valid=keep_valid, max_attempts=max_attempts,
+                               keep_valid=keep_valid, max_attempts=max_attempts, step_scale=step_scale,
+                               noise_scale=noise_scale,
                                progress=lambda done, total: bar.update(task, completed=done))
     paths = write_outputs(pred, out_dir, structure.name, str(path), fmt=fmt, plot=not no_plot)
     console.print(f"device: {pred.device}; {pred.ensemble.n_residues} residues, {samples} samples x {steps} steps "

@@ -10,13 +10,13 @@ import torch
 from torch.utils.data import Dataset
 
 from dynafold.data.crop import crop_indices
-from dynafold.data.features import atom14_coords, featurize
+from dynafold.data.features import atom14_coords, featurize, template_enm_features
 from dynafold.data.store import load_manifest, read_system
 from dynafold.data.targets import aggregated_distogram, representative_coords, sample_conformer
 from dynafold.errors import EmptyEnsembleError
 
 # keys whose first (and for the distogram also second) axis runs over residues
-_PAIR_KEYS = ("distogram_target",)
+_PAIR_KEYS = ("distogram_target", "enm_pair")
 _SCALAR_KEYS = ("method",)
 
 
@@ -54,6 +54,7 @@ class EnsembleDataset(Dataset):
         self.crop_mode = crop_mode
         self.seed = seed
         self.epoch = 0
+        self._enm: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # elastic-network features per system
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -72,8 +73,10 @@ class EnsembleDataset(Dataset):
         """Item ``index`` with all randomness (conformer, crop) drawn from ``rng``."""
         stored = read_system(self.store / self.entries[index]["file"])
         ens = stored.ensemble
-        item = featurize(ens, residue_targets=stored.targets)
-        coords14, _ = atom14_coords(ens)
+        coords14, atom_mask = atom14_coords(ens)
+        if index not in self._enm:
+            self._enm[index] = template_enm_features(coords14[0], atom_mask)
+        item = featurize(ens, residue_targets=stored.targets, enm=self._enm[index])
         item["coords"] = torch.from_numpy(coords14[sample_conformer(ens.n_conformers, rng)].copy())
         rep, rep_mask = representative_coords(ens)
         keep = crop_indices(self.crop_mode, rep[0], rep_mask, self.crop_size, rng)

@@ -27,6 +27,7 @@ from dynafold.errors import NoProteinError
 
 NUM_ATOM_SLOTS = 14
 UNK = "UNK"
+_CA = BACKBONE_ATOMS.index("CA")  # atom14 slot of the C-alpha
 _RES_TYPE_INDEX = {name: i for i, name in enumerate(RESIDUE_TYPES)}
 _SLOT_OF = {res: {atom: i for i, atom in enumerate(atoms)} for res, atoms in RESIDUE_HEAVY_ATOMS.items()}
 _SLOT_OF[UNK] = {atom: i for i, atom in enumerate(BACKBONE_ATOMS)}
@@ -128,8 +129,16 @@ def ensemble_from_atom14(coords: np.ndarray, template: Ensemble, atom_mask: np.n
                    mask=np.ones(len(atoms), dtype=bool), notes=list(template.notes))
 
 
+def template_enm_features(coords14: np.ndarray, atom_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`dynafold.enm.enm_features` of the C-alpha atoms of atom14 coords (R, 14, 3), mask (R, 14)."""
+    from dynafold.enm import enm_features
+
+    return enm_features(coords14[:, _CA, :], atom_mask[:, _CA])
+
+
 def featurize(ensemble: Ensemble, method: str | None = None, reference_index: int = 0,
-              *, residue_targets: dict[str, np.ndarray] | None = None) -> dict:
+              *, residue_targets: dict[str, np.ndarray] | None = None,
+              enm: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
     """Model input features of one ensemble (no batch dimension).
 
     Parameters
@@ -139,14 +148,17 @@ def featurize(ensemble: Ensemble, method: str | None = None, reference_index: in
     reference_index : the conformer used as template and as "coords".
     residue_targets : precomputed per-residue targets (keys of
         :func:`dynafold.data.targets.residue_targets`); computed when None.
+    enm : precomputed :func:`dynafold.enm.enm_features` of the template's
+        C-alpha atoms; computed when None.
 
     Returns
     -------
     dict of torch tensors, R residues: res_type (R,) long, residue_index (R,)
     long (author numbers), chain_index (R,) long, token_mask (R,) bool,
     method () long, template_coords and coords (R, 14, 3) float32 Angstrom,
-    atom_mask (R, 14) bool, bfactor_target (R,) A^2 with bfactor_mask,
-    rmsf_target (R,) Angstrom with rmsf_mask.
+    atom_mask (R, 14) bool, enm_single (R, 2) and enm_pair (R, R, 2) float32
+    (elastic-network fluctuations and correlations of the template),
+    bfactor_target (R,) A^2 with bfactor_mask, rmsf_target (R,) Angstrom with rmsf_mask.
     """
     import torch
 
@@ -163,6 +175,7 @@ def featurize(ensemble: Ensemble, method: str | None = None, reference_index: in
     targets = residue_targets if residue_targets is not None else compute_targets(protein)
     label = canonical_method(method or protein.method)
     template = torch.from_numpy(coords14[reference_index].copy())
+    enm_single, enm_pair = enm if enm is not None else template_enm_features(coords14[reference_index], atom_mask)
     return {
         "res_type": torch.tensor([_RES_TYPE_INDEX[n] for n in token_residue_names(topo)], dtype=torch.long),
         "residue_index": torch.from_numpy(topo.res_ids[starts].astype(np.int64)),
@@ -172,6 +185,8 @@ def featurize(ensemble: Ensemble, method: str | None = None, reference_index: in
         "template_coords": template,
         "coords": template.clone(),
         "atom_mask": torch.from_numpy(atom_mask),
+        "enm_single": torch.from_numpy(enm_single),
+        "enm_pair": torch.from_numpy(enm_pair),
         "bfactor_target": torch.from_numpy(targets["bfactor_A2"].astype(np.float32)),
         "bfactor_mask": torch.from_numpy(targets["bfactor_mask"].astype(bool)),
         "rmsf_target": torch.from_numpy(targets["rmsf_A"].astype(np.float32)),

@@ -14,16 +14,6 @@ from torch import nn
 from dynafold.model.layers import Transition
 
 
-def pad_atoms(x: torch.Tensor, queries: int, dim: int = 1) -> torch.Tensor:
-    """Zero-pad ``dim`` of ``x`` to a multiple of ``queries`` atoms."""
-    extra = -x.shape[dim] % queries
-    if not extra:
-        return x
-    shape = list(x.shape)
-    shape[dim] = extra
-    return torch.cat([x, x.new_zeros(shape)], dim=dim)
-
-
 def query_windows(x: torch.Tensor, queries: int) -> torch.Tensor:
     """(B, N, ...) -> (B, W, Q, ...): the query atoms of each window (a view)."""
     return x.view(x.shape[0], x.shape[1] // queries, queries, *x.shape[2:])

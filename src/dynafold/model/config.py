@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 
-from dynafold.const import SIGMA_DATA
+from dynafold.const import METHOD_STEP_SCALE, SIGMA_DATA
 from dynafold.errors import ConfigError
 
 TRIANGLE_LOGITS_PER_CHUNK = 1 << 23  # attention logits of triangle attention held at once
@@ -69,6 +69,13 @@ class SamplerConfig:
     gamma_min: float = 1.0
     noise_scale: float = 1.003
     step_scale: float = 1.5
+
+
+def method_sampler(method: str, step_scale: float | None = None, noise_scale: float | None = None) -> SamplerConfig:
+    """Sampler settings of a method label (canonical name); given scales replace the defaults."""
+    base = SamplerConfig()
+    return replace(base, step_scale=METHOD_STEP_SCALE.get(method, base.step_scale) if step_scale is None
+                   else step_scale, noise_scale=base.noise_scale if noise_scale is None else noise_scale)
 
 
 MODEL_PRESETS: dict[str, ModelConfig] = {

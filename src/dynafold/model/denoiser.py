@@ -1,7 +1,8 @@
 """The EDM denoiser: atom encoder, token transformer, atom decoder (AlphaFold3 / Boltz-2 layout).
 
 Every heavy atom of a residue has a slot (atom-14 order: N, CA, C, O, CB, ...);
-the R x A slots form one atom sequence (empty slots are masked). The atom
+the real atoms (not the empty slots) are packed into one atom sequence per
+item, residue by residue (:class:`AtomLayout`). The atom
 encoder runs windowed attention over the atoms and pools them into residue
 tokens; the token transformer attends over residues with the trunk's pair
 bias; the atom decoder broadcasts the tokens back to their atoms and returns
@@ -22,7 +23,7 @@ from torch import nn
 
 from dynafold.const import NUM_RESIDUE_TYPES
 from dynafold.data.features import ATOM_ELEMENTS, slot_elements
-from dynafold.model.atom_attention import AtomTransformer, key_windows, pad_atoms, query_windows
+from dynafold.model.atom_attention import AtomTransformer, key_windows, query_windows
 from dynafold.model.config import ModelConfig
 from dynafold.model.diffusion import edm_preconditioning, masked_centroid
 from dynafold.model.frames import backbone_frames, rotate_to_global, rotate_to_local, to_local, vector_length
@@ -121,23 +122,25 @@ class Denoiser(nn.Module):
         noise = self.fourier(c_noise[..., 0, 0, 0])  # (B, S, F)
         token_cond = torch.cat([cond["s_inputs"], cond["s"]], dim=-1)
 
-        # atom encoder
-        static = self.atom_conditioning(cond["res_type"], rot, origin, tmpl, atom_mask, token_cond)  # (B, R, A, Ca)
+        # atom encoder over the packed real atoms
+        layout = AtomLayout.of(atom_mask, cfg.atom_window_queries)
+        static = layout.pack(self.atom_conditioning(cond["res_type"], rot, origin, tmpl, atom_mask, token_cond))
         rot_s = rot[:, None]  # broadcast over samples
         feats = torch.cat([
             rotate_to_local(rot_s, x) * c_in,  # noisy atoms about the centre, local axes
             rotate_to_local(rot_s, x - tmpl[:, None]) * dev_scale,  # displacement from the template
             rotate_to_local(rot, tmpl)[:, None].expand(b, n, r, a, 3) / cfg.sigma_data,  # template placement
         ], dim=-1)
-        q = static[:, None] + self.atom_noisy(feats) + self.atom_noise_level(noise)[:, :, None, None]
-        q = q * atom_mask[:, None, ..., None]
-        bias = self.atom_pair_bias(x, tmpl, rot, atom_mask, static, sigma)
-        q = pad_atoms(q.reshape(b * n, r * a, -1), cfg.atom_window_queries)
+        q = static[:, None] + self.atom_noisy(layout.pack(feats, samples=True))
+        q = (q + self.atom_noise_level(noise)[:, :, None]) * layout.valid[:, None, :, None]
+        bias = self.atom_pair_bias(layout.pack(x, samples=True), layout.pack(tmpl), layout.residue_rotations(rot),
+                                   layout, static, sigma)
+        q = q.reshape(b * n, layout.n_atoms, -1)
         n_enc = cfg.atom_encoder_layers
         q = self.encoder(q, bias[:n_enc])
 
         # token transformer
-        h = self.atom_to_token(self.pool_atoms(q, atom_mask, n))  # (B * S, R, D)
+        h = self.atom_to_token(layout.pool(torch.relu(q), n))  # (B * S, R, D)
         h = h + (self.cond_single(token_cond)[:, None] + self.noise(noise)[:, :, None]).reshape(b * n, r, -1)
         pair = self.pair_bias(cond["z"])[:, None] + self.pair_bias_noisy(x, tmpl, rot, atom_mask, sigma, c_in)
         pair = pair.reshape(b * n, r, r, cfg.denoiser_layers, cfg.denoiser_heads).permute(3, 0, 4, 1, 2)
@@ -147,9 +150,9 @@ class Denoiser(nn.Module):
             h = h + trans(h)
 
         # atom decoder
-        q = q + pad_atoms(self.token_to_atom_out(h).repeat_interleave(a, dim=1), cfg.atom_window_queries)
+        q = q + layout.broadcast(self.token_to_atom_out(h), n)
         q = self.decoder(q, bias[n_enc:])
-        update = self.out(q[:, : r * a]).view(b, n, r, a, 3)
+        update = layout.unpack(self.out(q).view(b, n, layout.n_atoms, 3), r, a)
         return mu[:, None] + c_skip * x + c_out * rotate_to_global(rot_s, update)
 
     def atom_conditioning(self, res_type: torch.Tensor, rot: torch.Tensor, origin: torch.Tensor,
@@ -163,33 +166,30 @@ class Denoiser(nn.Module):
         c = c + self.atom_template(local) + self.token_to_atom(token_cond)[:, :, None]
         return c * atom_mask[..., None]
 
-    def atom_pair_bias(self, x: torch.Tensor, tmpl: torch.Tensor, rot: torch.Tensor, atom_mask: torch.Tensor,
+    def atom_pair_bias(self, x: torch.Tensor, tmpl: torch.Tensor, rot: torch.Tensor, layout: "AtomLayout",
                        static: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
-        """Attention bias of the atom transformers.
+        """Attention bias of the atom transformers, over packed atoms.
 
-        Template pairs (offset in the query atom's residue frame, inverse squared
-        distance, same residue) and the query and key conditioning make a pair
-        representation per window; the noisy pairs (offset in that frame and the
-        change of distance from the template) add a bias per sample; masked pairs
-        only meet masked keys or masked queries, whose outputs are not used.
-        Keys that are empty slots or padding get ``_MASKED_KEY_BIAS``.
+        x (B, S, N, 3), tmpl (B, N, 3), rot (B, N, 3, 3) the frame of each atom's
+        residue, static (B, N, Ca). Template pairs (offset in the query atom's
+        residue frame, inverse squared distance, same residue) and the query and
+        key conditioning make a pair representation per window; the noisy pairs
+        (offset in that frame and the change of distance from the template) add a
+        bias per sample; masked pairs only meet masked keys or masked queries,
+        whose outputs are not used. Keys that are padding get ``_MASKED_KEY_BIAS``.
         Returns bias (layers, B * S, W, H, Q, K).
         """
         cfg = self.cfg
-        b, n, r, a, _ = x.shape
+        b, n = x.shape[:2]
         wq, wk = cfg.atom_window_queries, cfg.atom_window_keys
 
-        def atoms(t: torch.Tensor) -> torch.Tensor:
-            return pad_atoms(t.reshape(t.shape[0], r * a, *t.shape[3:]), wq)
-
         def windows(t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-            flat = atoms(t)
-            return query_windows(flat, wq), key_windows(flat, wq, wk)
+            return query_windows(t, wq), key_windows(t, wq, wk)
 
-        rot_q = query_windows(atoms(rot[:, :, None].expand(b, r, a, 3, 3)), wq)  # (B, W, Q, 3, 3)
-        mask_q, mask_k = windows(atom_mask.to(x.dtype))
+        rot_q = query_windows(rot, wq)  # (B, W, Q, 3, 3)
+        mask_q, mask_k = windows(layout.valid.to(x.dtype))
         pair_mask = (mask_q[..., :, None] * mask_k[..., None, :])[..., None]  # (B, W, Q, K, 1)
-        res_q, res_k = windows(torch.arange(r, device=x.device).to(x.dtype)[None, :, None].expand(b, r, a))
+        res_q, res_k = windows(layout.residue.to(x.dtype))
         t_q, t_k = windows(tmpl)
         t_off = t_k[:, :, None] - t_q[:, :, :, None]  # (B, W, Q, K, 3)
         t_dist = vector_length(t_off)
@@ -207,7 +207,7 @@ class Denoiser(nn.Module):
         bias = bias + (mask_k <= 0)[:, None, :, None, None, :] * _MASKED_KEY_BIAS
         # noisy pairs as matmuls over the coordinates, without a (Q, K, 3) tensor per sample:
         # w . R_q^T (x_k - x_q) = [R_q w, -(R_q w) . x_q] . [x_k, 1], and |x_k - x_q|^2 from the Gram matrix
-        x_q, x_k = (t.view(b, n, *t.shape[1:]) for t in windows(x.reshape(b * n, r, a, 3)))  # (B, S, W, Q|K, 3)
+        x_q, x_k = (t.view(b, n, *t.shape[1:]) for t in windows(x.reshape(b * n, *x.shape[2:])))
         weight = self.pair_noisy_to_bias.weight  # (L * H, 4): offset (3), distance change
         scale = torch.rsqrt(sigma**2 + _LOCAL_SCALE_A**2)[..., None, None, None, None]  # (B, S, 1, 1, 1, 1)
         u = torch.einsum("bwqji,ci->bwcqj", rot_q, weight[:, :3])[:, None] * scale  # (B, S, W, L * H, Q, 3)
@@ -223,13 +223,6 @@ class Denoiser(nn.Module):
         bias = bias.view(b * n, bias.shape[2], n_layers, cfg.atom_heads, wq, wk)
         return bias.permute(2, 0, 1, 3, 4, 5)
 
-    def pool_atoms(self, q: torch.Tensor, atom_mask: torch.Tensor, n_samples: int) -> torch.Tensor:
-        """Mean of relu(q) over each residue's atoms: (B * S, N, Ca) -> (B * S, R, Ca)."""
-        b, r, a = atom_mask.shape
-        w = atom_mask[:, None].expand(b, n_samples, r, a).reshape(b * n_samples, r, a, 1).to(q.dtype)
-        atoms = torch.relu(q[:, : r * a]).view(b * n_samples, r, a, -1)
-        return (atoms * w).sum(2) / w.sum(2).clamp_min(1.0)
-
     def pair_bias_noisy(self, x: torch.Tensor, tmpl: torch.Tensor, rot: torch.Tensor, atom_mask: torch.Tensor,
                         sigma: torch.Tensor, c_in: torch.Tensor) -> torch.Tensor:
         """Token attention bias from the noisy C-alpha pairs, (B, S, R, R, layers * heads)."""
@@ -243,3 +236,68 @@ class Denoiser(nn.Module):
         pair_mask = (ca_mask[:, :, None] & ca_mask[:, None, :]).to(x.dtype)[:, None, ..., None]
         feats = torch.cat([local, (dist * c_in[..., 0])[..., None], dev[..., None]], dim=-1) * pair_mask
         return self.pair_noisy(feats)
+
+
+class AtomLayout:
+    """The real atoms of a batch packed into one sequence per item (no empty atom-14 slots).
+
+    Built from atom_mask (B, R, A): ``index`` (B, N) is each packed atom's flat
+    slot r * A + a, ``residue`` (B, N) its residue, ``valid`` (B, N) False on the
+    padding that makes N the longest item's atom count rounded up to a multiple
+    of the query block. Atoms keep the residue-major order of the slots.
+    """
+
+    def __init__(self, index: torch.Tensor, residue: torch.Tensor, valid: torch.Tensor, n_residues: int) -> None:
+        self.index, self.residue, self.valid, self.n_residues = index, residue, valid, n_residues
+
+    @classmethod
+    def of(cls, atom_mask: torch.Tensor, queries: int) -> "AtomLayout":
+        b, r, a = atom_mask.shape
+        flat = atom_mask.reshape(b, r * a)
+        counts = flat.sum(1)
+        n_atoms = max(queries, -(-int(counts.max()) // queries) * queries)
+        # stable order: real slots first, in slot order, then the rest
+        order = torch.argsort((~flat).to(torch.int8), dim=1, stable=True)[:, :n_atoms]
+        if order.shape[1] < n_atoms:  # fewer slots than one query block
+            order = torch.cat([order, order.new_zeros(b, n_atoms - order.shape[1])], dim=1)
+        valid = torch.arange(n_atoms, device=flat.device)[None] < counts[:, None]
+        index = torch.where(valid, order, torch.zeros_like(order))
+        return cls(index, index // a, valid, r)
+
+    @property
+    def n_atoms(self) -> int:
+        return self.index.shape[1]
+
+    def pack(self, t: torch.Tensor, samples: bool = False) -> torch.Tensor:
+        """(B, [S,] R, A, ...) -> (B, [S,] N, ...); padding holds slot 0's values."""
+        lead = 2 if samples else 1
+        flat = t.reshape(*t.shape[:lead], -1, *t.shape[lead + 2:])
+        idx = self.index if not samples else self.index[:, None].expand(*t.shape[:2], -1)
+        idx = idx.reshape(*idx.shape, *([1] * (flat.dim() - lead - 1))).expand(*idx.shape, *flat.shape[lead + 1:])
+        return flat.gather(lead, idx)
+
+    def unpack(self, t: torch.Tensor, r: int, a: int) -> torch.Tensor:
+        """(B, S, N, C) -> (B, S, R, A, C), zeros in empty slots."""
+        b, n, _, c = t.shape
+        out = t.new_zeros(b, n, r * a, c)
+        idx = self.index[:, None, :, None].expand(b, n, -1, c)
+        out.scatter_add_(2, idx, t * self.valid[:, None, :, None].to(t.dtype))
+        return out.view(b, n, r, a, c)
+
+    def residue_rotations(self, rot: torch.Tensor) -> torch.Tensor:
+        """Frame of each packed atom's residue: rot (B, R, 3, 3) -> (B, N, 3, 3)."""
+        return rot.gather(1, self.residue[..., None, None].expand(*self.residue.shape, 3, 3))
+
+    def pool(self, q: torch.Tensor, n_samples: int) -> torch.Tensor:
+        """Mean over each residue's atoms: (B * S, N, C) -> (B * S, R, C)."""
+        bs, _, c = q.shape
+        res = self.residue.repeat_interleave(n_samples, dim=0)
+        w = self.valid.repeat_interleave(n_samples, dim=0)[..., None].to(q.dtype)
+        total = q.new_zeros(bs, self.n_residues, c).scatter_add_(1, res[..., None].expand(-1, -1, c), q * w)
+        count = q.new_zeros(bs, self.n_residues, 1).scatter_add_(1, res[..., None], w)
+        return total / count.clamp_min(1.0)
+
+    def broadcast(self, h: torch.Tensor, n_samples: int) -> torch.Tensor:
+        """Each packed atom takes its residue's row: (B * S, R, C) -> (B * S, N, C)."""
+        res = self.residue.repeat_interleave(n_samples, dim=0)
+        return h.gather(1, res[..., None].expand(-1, -1, h.shape[-1]))

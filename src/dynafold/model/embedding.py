@@ -1,4 +1,5 @@
-"""Input embedding: residue type, method, chain-aware relative position, template pair features.
+"""Input embedding: residue type, method, chain-aware relative position, template pair features,
+and the template's elastic-network fluctuations (per residue) and correlations (per pair).
 
 Only distances and unit vectors in local backbone frames of the template enter,
 so the embedding is invariant to rotating and translating the input coordinates.
@@ -10,7 +11,10 @@ import torch
 from torch import nn
 
 from dynafold.const import DISTOGRAM_BOUNDARIES_A, NUM_METHODS, NUM_RESIDUE_TYPES
+from dynafold.enm import MODELS as ENM_MODELS
 from dynafold.model.config import ModelConfig
+
+ENM_FEATURES = len(ENM_MODELS)  # per-residue and per-pair features, one per network model
 from dynafold.model.frames import backbone_frames
 
 CA_SLOT, CB_SLOT = 1, 4
@@ -69,13 +73,17 @@ class InputEmbedder(nn.Module):
         self.single_to_pair_j = nn.Linear(cfg.token_s, cfg.token_z, bias=False)
         self.relpos = nn.Linear(2 * cfg.r_max + 2, cfg.token_z, bias=False)
         self.template = nn.Linear(len(DISTOGRAM_BOUNDARIES_A) + 1 + 3 + 1, cfg.token_z, bias=False)
+        self.enm_single = nn.Linear(ENM_FEATURES, cfg.token_s, bias=False)
+        self.enm_pair = nn.Linear(ENM_FEATURES, cfg.token_z, bias=False)
 
     def forward(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """Return (s_inputs (B, R, Cs), z_init (B, R, R, Cz)); s_inputs carries the method embedding."""
         dtype = self.template.weight.dtype
         method = nn.functional.one_hot(batch["method"], NUM_METHODS).to(dtype)
         s = self.res_type(batch["res_type"]) + self.method(method)[:, None, :]
+        s = s + self.enm_single(batch["enm_single"].to(dtype))
         z = self.single_to_pair_i(s)[:, :, None] + self.single_to_pair_j(s)[:, None, :]
         z = z + self.relpos(relative_position(batch["residue_index"], batch["chain_index"], self.r_max).to(dtype))
         z = z + self.template(template_pair_features(batch["template_coords"].to(dtype), batch["atom_mask"]))
+        z = z + self.enm_pair(batch["enm_pair"].to(dtype))
         return s, z

@@ -48,7 +48,8 @@ def summary(pred: Prediction, input_path: str) -> dict:
     """The JSON summary of a prediction."""
     return {
         "dynafold_version": __version__, "input": input_path, "method": pred.method,
-        "samples": int(pred.ensemble.n_conformers), "steps": pred.steps, "seed": pred.seed,
+        "samples": int(pred.ensemble.n_conformers), "steps": pred.steps, "step_scale": pred.step_scale,
+        "noise_scale": pred.noise_scale, "seed": pred.seed,
         "model_version": pred.model_version, "device": pred.device,
         "n_residues": int(pred.ensemble.n_residues), "n_atoms": int(pred.ensemble.n_atoms),
         "mean_rmsf_A": float(np.mean(pred.rmsf_A)), "mean_bfactor_A2": float(np.mean(pred.bfactor_A2)),

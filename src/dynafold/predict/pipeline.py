@@ -40,6 +40,8 @@ class Prediction:
     method: str
     seed: int
     steps: int
+    step_scale: float
+    noise_scale: float
     device: str
     model_version: str
     timings_s: dict[str, float] = field(default_factory=dict)
@@ -96,14 +98,15 @@ def sample_ensemble(structure: Ensemble, *, method: str = "xray", n_samples: int
     check; when too few pass, the best of the others fill the ensemble and a
     warning says so. ``progress(done, total)`` is called after every batch.
     ``steps``, ``step_scale`` and ``noise_scale`` override the sampler's
-    settings (:class:`dynafold.model.SamplerConfig`); None keeps its default.
+    settings of the method (:func:`dynafold.model.config.method_sampler`);
+    None keeps its default.
     """
     import torch
 
     from dynafold.data.features import NUM_ATOM_SLOTS, ensemble_from_atom14, featurize
     from dynafold.metrics.rmsf import residue_rmsf
     from dynafold.model.checkpoint import default_checkpoint, load_checkpoint, model_version
-    from dynafold.model.config import SamplerConfig
+    from dynafold.model.config import method_sampler
 
     t0 = time.perf_counter()
     method = canonical_method(method)
@@ -119,8 +122,8 @@ def sample_ensemble(structure: Ensemble, *, method: str = "xray", n_samples: int
     batch_size = min(batch_size or fit, fit)
     feats = featurize(protein, method=method)
     batch = {k: v[None].to(device) for k, v in feats.items()}
-    overrides = {"steps": steps, "step_scale": step_scale, "noise_scale": noise_scale}
-    sampler = replace(SamplerConfig(), **{k: v for k, v in overrides.items() if v is not None})
+    sampler = method_sampler(method, step_scale, noise_scale)
+    sampler = sampler if steps is None else replace(sampler, steps=steps)
     generator = torch.Generator().manual_seed(seed)
     atom_mask = feats["atom_mask"].numpy().copy()
     atom_mask[:, cfg.atom_slots:] = False  # slots the model does not place
@@ -163,7 +166,8 @@ def sample_ensemble(structure: Ensemble, *, method: str = "xray", n_samples: int
     return Prediction(
         ensemble=sampled, bfactor_A2=bfactor[:n_res], rmsf_A=rmsf, valid=valid[order],
         ca_break_fraction=breaks[order], clashes=clashes[order], bond_ok_fraction=bonds_ok[order],
-        method=method, seed=seed, steps=sampler.steps, device=device,
+        method=method, seed=seed, steps=sampler.steps, step_scale=sampler.step_scale,
+        noise_scale=sampler.noise_scale, device=device,
         model_version=model_version(checkpoint, checkpoint_sha256),
         timings_s={"setup": t1 - t0, "sampling": t2 - t1, "total": time.perf_counter() - t0},
         warnings=warnings,

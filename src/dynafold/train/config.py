@@ -9,8 +9,9 @@ from dynafold.model.config import MODEL_PRESETS, ModelConfig
 
 
 def _loss_weights() -> dict[str, float]:
-    # diffusion multiplies (denoising MSE + smooth_lddt * smooth lDDT), as in AlphaFold3
-    return {"diffusion": 4.0, "smooth_lddt": 1.0, "distogram": 0.03, "bfactor": 1e-3}
+    # diffusion multiplies (denoising MSE + smooth_lddt * smooth lDDT), as in AlphaFold3; the B-factor
+    # cross-entropy (about 4 nats untrained) weighs enough to be learned beside the diffusion terms
+    return {"diffusion": 4.0, "smooth_lddt": 1.0, "distogram": 0.03, "bfactor": 0.05}
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class TrainConfig:
 TRAIN_PRESETS: dict[str, TrainConfig] = {
     "tiny": TrainConfig(max_steps=20, crop_size=24, multiplicity=2, lr=3e-3, warmup_steps=0, ema_decay=0.9,
                         checkpoint_every=5, log_every=1, val_every=0, val_samples=2, val_sample_steps=5),
-    "small": TrainConfig(max_steps=5000, crop_size=64, multiplicity=4,
+    "small": TrainConfig(max_steps=5000, crop_size=64, multiplicity=4, p_mean=-1.6,
                          denoise_single_conformer=True, single_conformer_from_step=4000, ensemble_weight=4.0, lr=1e-3,
                          warmup_steps=100, ema_decay=0.995, checkpoint_every=250, log_every=10, val_every=500,
                          val_samples=8, val_sample_steps=50),

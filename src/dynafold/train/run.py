@@ -16,7 +16,7 @@ from dynafold.train.state import STATE_JSON
 def train(store: str | os.PathLike, preset_name: str, out: str | os.PathLike, *, max_steps: int | None = None,
           resume: bool = False, devices: int | str = 1, num_nodes: int = 1, strategy: str = "auto",
           accelerator: str = "auto", seed: int = 0, val_systems: Sequence[str] = (),
-          callbacks: Sequence = (), **overrides) -> Path:
+          train_systems: Sequence[str] | None = None, callbacks: Sequence = (), **overrides) -> Path:
     """Train (or continue training) a model on a prepared store; returns the final checkpoint.
 
     Parameters
@@ -29,6 +29,8 @@ def train(store: str | os.PathLike, preset_name: str, out: str | os.PathLike, *,
         uninterrupted one with the same seed (the config and seed come from the state).
     devices, num_nodes, strategy, accelerator : passed to ``lightning.Trainer``.
     val_systems : store systems held out of training and used for validation.
+    train_systems : store systems to train on (default: all but ``val_systems``);
+        none of them may be a validation system.
     callbacks : extra Lightning callbacks.
     overrides : TrainConfig fields replacing the preset's (new runs only).
     """
@@ -50,6 +52,7 @@ def train(store: str | os.PathLike, preset_name: str, out: str | os.PathLike, *,
         if max_steps is not None:
             train_cfg = replace(train_cfg, max_steps=max_steps)
         preset_name, seed, val_systems = record["preset"], record["seed"], record["val_systems"]
+        train_systems = record.get("train_systems")
         start = record["step"]
     else:
         if (out / STATE_JSON).exists():
@@ -59,17 +62,22 @@ def train(store: str | os.PathLike, preset_name: str, out: str | os.PathLike, *,
     out.mkdir(parents=True, exist_ok=True)
 
     names = EnsembleDataset(store).names
-    unknown = sorted(set(val_systems) - set(names))
-    if unknown:
-        raise DynafoldInputError(f"validation systems not in the store: {', '.join(unknown)}", store)
-    train_names = [n for n in names if n not in set(val_systems)]
+    for kind, wanted in (("validation", val_systems), ("training", train_systems or ())):
+        unknown = sorted(set(wanted) - set(names))
+        if unknown:
+            raise DynafoldInputError(f"{kind} systems not in the store: {', '.join(unknown)}", store)
+    both = sorted(set(val_systems) & set(train_systems or ()))
+    if both:
+        raise DynafoldInputError(f"systems both trained on and held out: {', '.join(both)}", store)
+    chosen = set(names if train_systems is None else train_systems)
+    train_names = [n for n in names if n in chosen and n not in set(val_systems)]
     if not train_names:
         raise DynafoldInputError("no systems left for training after holding out the validation systems", store)
     train_set = EnsembleDataset(store, systems=train_names, crop_size=train_cfg.crop_size,
                                 crop_mode=train_cfg.crop_mode)
     val_set = EnsembleDataset(store, systems=list(val_systems)) if val_systems else None
     run_config = {"preset": preset_name, "model": model_cfg.to_dict(), "train": train_cfg.to_dict(),
-                  "val_systems": list(val_systems), "store": str(store)}
+                  "val_systems": list(val_systems), "train_systems": train_names, "store": str(store)}
 
     torch.manual_seed(seed)
     module = DynafoldTraining(model_cfg, train_cfg, train_set, seed, start_step=start, resume=state)

@@ -1,0 +1,177 @@
+"""Elastic network models of one structure: the anisotropic (ANM) and Gaussian (GNM) network models.
+
+Both act on C-alpha atoms (Angstrom). The benchmark's ``anm``/``gnm`` generators
+(:mod:`dynafold.bench.enm`) and the model's input features (:func:`enm_features`)
+share this one implementation.
+
+* GNM: Kirchhoff matrix ``G[i, j] = -gamma`` for ``i != j`` closer than the
+  cutoff (7.3 A), ``G[i, i] = -sum_j G[i, j]``. Residue covariance: ``pinv(G)``
+  (one zero mode per connected part removed).
+* ANM: 3N x 3N Hessian with cutoff 15 A; the 3x3 super-element of a contact
+  is ``-gamma * d d^T / |d|^2``, the diagonal block minus the sum of its row.
+  Residue covariance: traces of the 3x3 blocks of ``pinv(H)`` (six zero modes
+  per connected part removed).
+
+Values carry the unknown factor kT / gamma ("raw units").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial.distance import cdist
+
+from dynafold.errors import DynafoldInputError
+
+ANM_CUTOFF_A = 15.0
+GNM_CUTOFF_A = 7.3
+SPRING_GAMMA = 1.0
+ZERO_MODE_TOL = 1e-6  # eigenvalues below this (relative to the largest) are zero modes
+MODELS = ("anm", "gnm")
+MIN_RESIDUES = 4  # fewer C-alpha atoms than this carry no elastic-network information
+
+
+def gnm_kirchhoff(ca_A: np.ndarray, cutoff_A: float = GNM_CUTOFF_A,
+                  gamma: float = SPRING_GAMMA) -> np.ndarray:
+    """Kirchhoff (connectivity) matrix, shape (N, N) float64, of C-alpha coords (N, 3) Angstrom."""
+    dist = cdist(ca_A.astype(np.float64), ca_A.astype(np.float64))
+    kirchhoff = -gamma * ((dist < cutoff_A) & ~np.eye(len(ca_A), dtype=bool))
+    kirchhoff[np.diag_indices_from(kirchhoff)] = -kirchhoff.sum(axis=1)
+    return kirchhoff
+
+
+def anm_hessian(ca_A: np.ndarray, cutoff_A: float = ANM_CUTOFF_A,
+                gamma: float = SPRING_GAMMA) -> np.ndarray:
+    """ANM Hessian, shape (3N, 3N) float64, of C-alpha coords (N, 3) Angstrom."""
+    x = ca_A.astype(np.float64)
+    n = len(x)
+    diff = x[None, :, :] - x[:, None, :]  # (N, N, 3): x_j - x_i
+    d2 = (diff**2).sum(-1)
+    contact = (d2 < cutoff_A**2) & ~np.eye(n, dtype=bool)
+    blocks = np.zeros((n, n, 3, 3))
+    blocks[contact] = -gamma * np.einsum("pa,pb->pab", diff[contact], diff[contact]) / d2[contact][:, None, None]
+    blocks[np.arange(n), np.arange(n)] = -blocks.sum(axis=1)
+    return blocks.transpose(0, 2, 1, 3).reshape(3 * n, 3 * n)
+
+
+def network_matrix(ca_A: np.ndarray, model: str) -> np.ndarray:
+    """The ANM Hessian or GNM Kirchhoff matrix of C-alpha coords (N, 3) Angstrom."""
+    return anm_hessian(ca_A) if check_model(model) == "anm" else gnm_kirchhoff(ca_A)
+
+
+def nonzero_modes(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvalues (M,) and eigenvectors (D, M) of a symmetric matrix, zero modes removed."""
+    values, vectors = np.linalg.eigh(matrix)
+    keep = values > ZERO_MODE_TOL * values.max()
+    return values[keep], vectors[:, keep]
+
+
+def raw_msf(ca_A: np.ndarray, model: str) -> np.ndarray:
+    """Raw mean-square fluctuation per residue (N,), in units of kT / gamma.
+
+    GNM: ``pinv(G)[i, i]``; ANM: trace of the i-th 3x3 diagonal block of ``pinv(H)``.
+    """
+    return np.diag(residue_covariance(ca_A, model)).copy()
+
+
+def residue_covariance(ca_A: np.ndarray, model: str) -> np.ndarray:
+    """Raw residue covariance (N, N) float64, kT / gamma: ``pinv(G)`` or the 3x3 block traces of ``pinv(H)``.
+
+    The network is split into its connected parts (the pseudo-inverse of a
+    block-diagonal matrix is block-diagonal). Within a part, the pseudo-inverse
+    is a Cholesky inverse with the rigid-body zero modes lifted
+    (``inv(M + c Q Q^T) - Q Q^T / c``, Q the orthonormal zero modes: one uniform
+    mode for GNM, three translations and three rotations for ANM), several
+    times faster than an eigendecomposition, which remains the fallback.
+    """
+    from scipy.sparse.csgraph import connected_components
+
+    x = np.asarray(ca_A, dtype=np.float64)
+    cutoff = ANM_CUTOFF_A if check_model(model) == "anm" else GNM_CUTOFF_A
+    _, labels = connected_components(cdist(x, x) < cutoff, directed=False)
+    cov = np.zeros((len(x), len(x)))
+    for part in np.unique(labels):
+        idx = np.flatnonzero(labels == part)
+        if len(idx) > 1:
+            cov[np.ix_(idx, idx)] = _part_covariance(x[idx], model)
+    return cov
+
+
+def _part_covariance(x: np.ndarray, model: str) -> np.ndarray:
+    """Residue covariance of one connected network (see :func:`residue_covariance`)."""
+    matrix = network_matrix(x, model)
+    inv = _lifted_inverse(matrix, _rigid_modes(x, model)) if len(x) >= MIN_RESIDUES else None
+    if inv is None:
+        values, vectors = nonzero_modes(matrix)
+        inv = (vectors / values) @ vectors.T
+    if model == "anm":
+        n = len(x)
+        inv = np.einsum("iaja->ij", inv.reshape(n, 3, n, 3))
+    return inv
+
+
+def _rigid_modes(ca_A: np.ndarray, model: str) -> np.ndarray:
+    """Orthonormal zero modes (D, 1 | 6) of a connected GNM / ANM network."""
+    n = len(ca_A)
+    if model == "gnm":
+        return np.full((n, 1), 1.0 / np.sqrt(n))
+    centred = ca_A - ca_A.mean(axis=0)
+    modes = np.zeros((n, 3, 6))
+    for axis in range(3):
+        modes[:, axis, axis] = 1.0  # translations
+        modes[:, :, 3 + axis] = np.cross(np.eye(3)[axis], centred)  # rotations
+    q, _ = np.linalg.qr(modes.reshape(3 * n, 6))
+    return q
+
+
+def _lifted_inverse(matrix: np.ndarray, zero_modes: np.ndarray) -> np.ndarray | None:
+    """pinv(matrix) for a PSD matrix whose null space is exactly ``zero_modes``; None otherwise."""
+    from scipy.linalg import LinAlgError, cho_factor, cho_solve
+
+    lift = float(np.mean(np.diag(matrix))) or 1.0
+    projector = zero_modes @ zero_modes.T
+    try:
+        factor = cho_factor(matrix + lift * projector)
+    except LinAlgError:
+        return None
+    inv = cho_solve(factor, np.eye(len(matrix)))
+    inv -= projector / lift
+    # a soft extra zero mode shows as a huge entry: the eigen route would have cut it
+    if not np.isfinite(inv).all() or np.abs(np.diag(inv)).max() * lift * ZERO_MODE_TOL > 1.0:
+        return None
+    return inv
+
+
+def enm_features(ca_A: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Elastic-network input features of one structure, models in the order of ``MODELS``.
+
+    ca_A (N, 3) Angstrom; mask (N,) bool, the residues with a C-alpha. Returns
+    single (N, 2) float32, log mean-square fluctuation minus its mean over the
+    residues that fluctuate, and pair (N, N, 2) float32, the normalised
+    cross-correlation C_ij / sqrt(C_ii C_jj) in [-1, 1]. Other residues (and
+    every residue of a structure with fewer than ``MIN_RESIDUES`` C-alpha atoms)
+    get zeros.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    n = len(mask)
+    single = np.zeros((n, len(MODELS)), dtype=np.float32)
+    pair = np.zeros((n, n, len(MODELS)), dtype=np.float32)
+    idx = np.flatnonzero(mask)
+    if len(idx) < MIN_RESIDUES:
+        return single, pair
+    for k, model in enumerate(MODELS):
+        cov = residue_covariance(np.asarray(ca_A, dtype=np.float64)[idx], model)
+        msf = np.diag(cov)
+        ok = msf > 0  # residues in a part of their own have no fluctuation
+        sub = idx[ok]
+        log_msf = np.log(msf[ok])
+        single[sub, k] = log_msf - log_msf.mean()
+        corr = cov[np.ix_(ok, ok)] / np.sqrt(msf[ok][:, None] * msf[ok][None, :])
+        pair[np.ix_(sub, sub, [k])] = np.clip(corr, -1.0, 1.0)[..., None]
+    return single, pair
+
+
+def check_model(model: str) -> str:
+    """``model`` if it names an elastic network model, else DynafoldInputError."""
+    if model not in MODELS:
+        raise DynafoldInputError(f"unknown elastic network model {model!r}; valid: {', '.join(MODELS)}")
+    return model

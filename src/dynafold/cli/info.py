@@ -77,7 +77,7 @@ def is_store(path: str) -> bool:
 @click.command()
 @click.argument("file", type=click.Path())
 @click.option("--topology", "-t", type=click.Path(), default=None,
-              help="Topology (PDB or GRO) for an XTC/TRR/DCD trajectory.")
+              help="Topology (PDB, GRO, PSF or prmtop) for an XTC/TRR/DCD/NetCDF trajectory.")
 @click.option("--temperature", default=None, help="mdCATH temperature group (default 320).")
 @click.option("--replica", default=None, help="mdCATH replica (default 0) or ATLAS replica (1, 2, 3, all).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")

@@ -12,7 +12,7 @@ from dynafold.data.sources import KINDS
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--out", "store", required=True, type=click.Path(file_okay=False), help="Store folder (created).")
 @click.option("--method", default=None, help="Method label (md, xray, nmr, em, other, afdb); default per source.")
-@click.option("--topology", default=None, type=click.Path(), help="Topology (PDB/GRO) for 'traj' sources.")
+@click.option("--topology", default=None, type=click.Path(), help="Topology (PDB/GRO/PSF/prmtop) for 'traj' sources.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1), help="Worker processes.")
 @click.option("--shard", default="0/1", show_default=True, help="Prepare only shard i of n (i/n).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the ATLAS frame draw.")
@@ -28,7 +28,7 @@ def prepare(kind: str, paths: tuple[str, ...], store: str, method: str | None, t
 
     Each PATH is a file or a folder of them. 'xray' also takes EM and predicted
     models (one conformer each; label them with --method em|afdb|other); 'traj'
-    takes XTC/DCD/TRR files with --topology. Systems already in the store are
+    takes XTC/DCD/TRR/NetCDF files with --topology. Systems already in the store are
     skipped, so an interrupted call can be re-run; several calls may add to one store.
     """
     from pathlib import Path

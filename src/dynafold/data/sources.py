@@ -17,11 +17,11 @@ import numpy as np
 from dynafold.data import curation
 from dynafold.ensemble import Ensemble
 from dynafold.errors import DynafoldInputError, EmptyEnsembleError, TruncatedFileError
+from dynafold.io import TRAJECTORY_SUFFIXES as _TRAJECTORY
 from dynafold.io.atlas import atlas_replicas
 
 KINDS = ("atlas", "mdcath", "misato", "nmr", "xray", "traj")
 _STRUCTURE = (".pdb", ".ent", ".cif", ".mmcif", ".pdb.gz", ".cif.gz", ".ent.gz")
-_TRAJECTORY = (".xtc", ".dcd", ".trr")
 _HDF5 = (".h5", ".hdf5")
 _ATLAS_REPLICA = re.compile(r"_prod_R(\d+)_fit\.xtc$")
 

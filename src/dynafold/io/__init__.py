@@ -15,7 +15,7 @@ from dynafold.io.structure import read_structure, write_structure
 from dynafold.io.validate import cut_at_first_bad_frame
 
 STRUCTURE_SUFFIXES = (".pdb", ".ent", ".cif", ".mmcif", ".pdb.gz", ".cif.gz", ".ent.gz")
-TRAJECTORY_SUFFIXES = (".xtc", ".dcd", ".trr")
+TRAJECTORY_SUFFIXES = (".xtc", ".dcd", ".trr", ".nc", ".ncdf")
 GRO_SUFFIX = ".gro"
 
 __all__ = ["load", "save", "read_structure", "write_structure", "strip", "is_trajectory"]
@@ -55,7 +55,7 @@ def load(path: str | os.PathLike, topology: str | os.PathLike | None = None, *,
     """Load any supported ensemble file.
 
     Structures (PDB/mmCIF, one conformer per model; GRO, its first frame),
-    trajectories (XTC/DCD/TRR with ``topology``), an mdCATH HDF5 file, an ATLAS
+    trajectories (XTC/DCD/TRR/NetCDF with ``topology``), an mdCATH HDF5 file, an ATLAS
     folder or zip. Frames are sliced with start/stop/stride, validated (cut at
     the first invalid frame), and waters, ions and hydrogens are stripped unless
     asked to keep them. ``layout_options`` go to the mdCATH/ATLAS readers
@@ -103,7 +103,7 @@ def _read(path: Path, topology: str | os.PathLike | None, start: int | None, sto
         return read_mdcath(path, start=start, stop=stop, stride=stride, **layout_options)
     elif suffix in TRAJECTORY_SUFFIXES:
         if topology is None:
-            raise DynafoldInputError("a trajectory needs a topology file (PDB or GRO)", path)
+            raise DynafoldInputError("a trajectory needs a topology file (PDB, GRO, PSF or Amber prmtop)", path)
         from dynafold.io.trajectory import read_trajectory
 
         return read_trajectory(path, topology, start=start, stop=stop, stride=stride)

@@ -1,7 +1,8 @@
-"""MD trajectories (XTC, TRR, DCD) with a PDB/mmCIF or GRO topology, through mdtraj.
+"""MD trajectories (XTC, TRR, DCD, Amber NetCDF) with a PDB/mmCIF, GRO, PSF or prmtop topology, through mdtraj.
 
-mdtraj reads only the coordinates; PDB topologies go through our own gemmi
-reader so atom names and elements match every other structure we load.
+mdtraj reads the coordinates and the GRO, PSF and Amber prmtop topologies; PDB
+topologies go through our own gemmi reader so atom names and elements match
+every other structure we load.
 Coordinates are converted from nm to Angstrom here, at the edge.
 """
 
@@ -14,6 +15,7 @@ import struct
 import sys
 import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +39,11 @@ _FORMATS: dict[str, tuple[str, float, bool]] = {
     ".xtc": ("XTCTrajectoryFile", NM_TO_A, True),
     ".trr": ("TRRTrajectoryFile", NM_TO_A, True),
     ".dcd": ("DCDTrajectoryFile", 1.0, False),
+    ".nc": ("NetCDFTrajectoryFile", 1.0, True),
+    ".ncdf": ("NetCDFTrajectoryFile", 1.0, True),
 }
+# topology formats read by mdtraj; the others (PDB, mmCIF) by gemmi
+MDTRAJ_TOPOLOGIES = (".gro", ".psf", ".prmtop", ".parm7", ".prm7")
 
 
 @contextlib.contextmanager
@@ -72,15 +78,33 @@ def _file_class(path: Path) -> tuple[type, float, bool]:
 
 
 def read_topology(path: str | os.PathLike) -> Topology:
-    """Topology of a PDB/mmCIF (read with gemmi) or GRO (read with mdtraj) file."""
+    """Topology of a PDB/mmCIF (read with gemmi) or GRO, PSF, Amber prmtop (read with mdtraj) file.
+
+    Amber prmtop files have no chains: all residues are in chain A, numbered from 1.
+    """
     path = Path(path)
     if not path.exists():
         raise DynafoldInputError("topology file not found", path)
-    if path.suffix.lower() != ".gro":
+    suffix = path.suffix.lower()
+    if suffix not in MDTRAJ_TOPOLOGIES:
         return read_structure(path).topology
-    from dynafold.io.gro import read_gro
+    if suffix == ".gro":
+        from dynafold.io.gro import read_gro
 
-    return read_gro(path).topology
+        return read_gro(path).topology
+    import mdtraj
+    from mdtraj.formats.psf import PSFError
+
+    from dynafold.io.mdtraj_topology import topology_from_mdtraj
+
+    try:
+        md_top = mdtraj.load_topology(str(path))
+    except (OSError, ValueError, IndexError, KeyError, RuntimeError, PSFError) as err:
+        raise TruncatedFileError(f"cannot parse {suffix[1:].upper()} topology: {err}", path) from err
+    topo = topology_from_mdtraj(md_top)
+    if suffix in (".prmtop", ".parm7", ".prm7"):  # mdtraj numbers prmtop residues from 0
+        topo = replace(topo, res_ids=topo.res_ids + 1)
+    return topo
 
 
 def check_headers(path: Path, n_atoms: int, topology: object) -> None:
@@ -105,12 +129,12 @@ def _dcd_header_frames(path: Path) -> int:
 def read_trajectory(path: str | os.PathLike, topology: str | os.PathLike,
                     start: int | None = None, stop: int | None = None,
                     stride: int | None = None) -> Ensemble:
-    """Read frames ``[start:stop:stride]`` of an XTC, TRR or DCD trajectory.
+    """Read frames ``[start:stop:stride]`` of an XTC, TRR, DCD or Amber NetCDF trajectory.
 
-    Only the requested frames are read. ``topology`` is a PDB/mmCIF or GRO file
-    with the same atoms in the same order. Returns an Ensemble with method 'md',
-    coords (K, N, 3) in Angstrom and, for XTC/TRR, ``times_ps`` (K,) as stored in
-    the file.
+    Only the requested frames are read. ``topology`` is a PDB/mmCIF, GRO, PSF or
+    Amber prmtop file with the same atoms in the same order. Returns an Ensemble
+    with method 'md', coords (K, N, 3) in Angstrom and, for XTC/TRR/NetCDF,
+    ``times_ps`` (K,) as stored in the file.
 
     Raises TopologyMismatchError when the atom counts differ, EmptyEnsembleError
     when there is no frame (in the file or in the slice) and TruncatedFileError

@@ -134,6 +134,8 @@ def sample_ensemble(structure: Ensemble, *, method: str = "xray", n_samples: int
     atom_mask[:, cfg.atom_slots:] = False  # slots the model does not place
     t1 = time.perf_counter()
     bfactor = model.predict_bfactor(batch)[0].float().cpu().numpy()
+    # the input in the sampled atom order: peptide links broken there and its disulfides
+    reference = ensemble_from_atom14(feats["template_coords"].numpy()[None], protein, atom_mask, method).coords[0]
     limit = n_samples * (max_attempts if keep_valid else 1)
     chunks: list[np.ndarray] = []
     breaks_parts: list[np.ndarray] = []
@@ -146,7 +148,7 @@ def sample_ensemble(structure: Ensemble, *, method: str = "xray", n_samples: int
         chunk = ensemble_from_atom14(xyz, protein, atom_mask, method)
         chunks.append(chunk.coords)
         breaks_parts.append(geometry.ca_break_fraction(chunk.coords, chunk.topology))
-        clash_parts.append(geometry.clash_counts(chunk.coords, chunk.topology))
+        clash_parts.append(geometry.clash_counts(chunk.coords, chunk.topology, reference))
         n_valid += int(geometry.is_valid(breaks_parts[-1], clash_parts[-1]).sum())
         n_done += size
         if progress:
@@ -156,8 +158,6 @@ def sample_ensemble(structure: Ensemble, *, method: str = "xray", n_samples: int
                        name=structure.name)
     breaks, clashes = np.concatenate(breaks_parts), np.concatenate(clash_parts)
     valid = geometry.is_valid(breaks, clashes)
-    # the input in the sampled atom order: peptide links broken there and its disulfides
-    reference = ensemble_from_atom14(feats["template_coords"].numpy()[None], protein, atom_mask, method).coords[0]
     bonds_ok = geometry.bond_length_fraction(sampled.coords, sampled.topology, reference)
     order = np.arange(n_samples)
     if keep_valid:

@@ -54,5 +54,10 @@ def prepare(kind: str, paths: tuple[str, ...], store: str, method: str | None, t
 
     report = prepare_store(kind, list(paths), store, options, workers=workers, shard=parse_shard(shard),
                            on_event=on_event, progress=not quiet)
+    if report.skipped and not report.prepared:
+        still = (f"; {len(report.rejected)} dropped by the rules, {len(report.failed)} failed"
+                 if report.rejected or report.failed else "")
+        click.echo(f"{store}: nothing to do: {len(report.skipped)} systems already prepared{still}")
+        return
     click.echo(f"{store}: {len(report.prepared)} prepared, {len(report.skipped)} already there, "
                f"{len(report.rejected)} dropped by the rules, {len(report.failed)} failed")

@@ -26,7 +26,7 @@ REFERENCE_FRAME_RULE = ("ref_frames reference conformers drawn without replaceme
 
 
 def benchmark(targets_csv: str | os.PathLike, generators: list[str], out: str | os.PathLike, *,
-              samples: int = 100, ref_frames: int = 200, seed: int = 0, atoms: str = "ca",
+              samples: int = 100, ref_frames: int = 200, seed: int = 0, atoms: str = "ca", steps: int = 200,
               workers: int = 1, progress: bool = False, plots: bool = True) -> dict:
     """Run the benchmark and write the report to ``out``; returns the results.json content."""
     from dynafold import __version__
@@ -35,13 +35,14 @@ def benchmark(targets_csv: str | os.PathLike, generators: list[str], out: str | 
     from dynafold.bench.runner import Settings, run_benchmark, target_files
     from dynafold.bench.targets import read_targets
 
-    settings = Settings(samples=samples, ref_frames=ref_frames, seed=seed, atoms=atoms)
+    settings = Settings(samples=samples, ref_frames=ref_frames, seed=seed, atoms=atoms, steps=steps)
     gens = parse_generators(list(generators))
     targets = read_targets(targets_csv)
     results = run_benchmark(targets, gens, settings, out, workers=workers, progress=progress)
     provenance = {
         "dynafold_version": __version__,
-        "settings": {"samples_per_target": samples, "ref_frames": ref_frames, "seed": seed, "atoms": atoms},
+        "settings": {"samples_per_target": samples, "ref_frames": ref_frames, "seed": seed, "atoms": atoms,
+                     "steps": steps},
         "reference_frame_rule": REFERENCE_FRAME_RULE,
         "sample_seed_rule": "per target: numpy default_rng([seed, crc32(target name)])",
         "generators": [{"label": g.label, "name": g.name, "arg": g.arg} for g in gens],

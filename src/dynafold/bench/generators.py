@@ -50,8 +50,10 @@ class Generator:
         return []
 
     def ensembles(self, target: Target, reference: Ensemble, n_samples: int,
-                  seed: int) -> tuple[Ensemble, Ensemble]:
+                  seed: int, steps: int = 200) -> tuple[Ensemble, Ensemble]:
         """The (predicted, reference) pair to score for ``target``.
+
+        ``steps``: diffusion steps of the dynafold generators.
 
         ``seed`` is the run's seed; generators that draw samples use a stream
         derived from it and the target name, so each target is reproducible alone.
@@ -67,7 +69,7 @@ class Generator:
         if self.name in MODEL_GENERATORS:
             sample_ensemble = model_sampler()
             prediction = sample_ensemble(load_input(target), checkpoint=self.arg,
-                                         method=MODEL_GENERATORS[self.name], n_samples=n_samples,
+                                         method=MODEL_GENERATORS[self.name], n_samples=n_samples, steps=steps,
                                          seed=zlib.crc32(repr(target_seed).encode()))
             return prediction.ensemble, reference
         return adapters.read_files(self.source_files(target), target.name), reference

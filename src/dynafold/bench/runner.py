@@ -32,6 +32,7 @@ class Settings:
 
     samples: int = 100
     ref_frames: int = 200
+    steps: int = 200  # diffusion steps of the dynafold generators
     seed: int = 0
     atoms: str = "ca"
 
@@ -40,6 +41,8 @@ class Settings:
             raise DynafoldInputError(f"unknown atom selection {self.atoms!r}; valid: {', '.join(ATOM_SELECTIONS)}")
         if self.samples < 1 or self.ref_frames < 1:
             raise DynafoldInputError("--samples and --ref-frames must be at least 1")
+        if self.steps < 2:
+            raise DynafoldInputError("--steps must be at least 2")
 
 
 def target_files(target: Target) -> dict[str, str]:
@@ -84,7 +87,8 @@ def run_target(target: Target, generators: list[Generator], settings: Settings, 
                     continue
             if reference is None:
                 reference = load_reference(target)
-            pred, ref = gen.ensembles(target, reference, settings.samples, settings.seed)
+            pred, ref = gen.ensembles(target, reference, settings.samples, settings.seed,
+                                      steps=settings.steps)
             metrics = evaluate_ensembles(pred, ref, atoms=settings.atoms,
                                          ref_frames=settings.ref_frames, seed=settings.seed)
         except DynafoldError as err:

@@ -82,7 +82,8 @@ def check(index: Path, screenshot: Path, timeout_s: float = 120, notes: list[str
     with tempfile.TemporaryDirectory() as profile:
         flags = CHROMIUM_FLAGS + [f"--user-data-dir={profile}"]
         dom = subprocess.run([exe, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=timeout_s)
-        shot = subprocess.run([exe, *flags, f"--screenshot={screenshot}", f"--window-size={WINDOW[0]},{WINDOW[1]}", url],
+        size = f"--window-size={WINDOW[0]},{WINDOW[1]}"
+        shot = subprocess.run([exe, *flags, f"--screenshot={screenshot}", size, url],
                               capture_output=True, text=True, timeout=timeout_s)
     if dom.returncode != 0 or not dom.stdout.strip():
         problems.append(f"chromium could not render the page (exit {dom.returncode})")

@@ -2,10 +2,12 @@
 
 Usage: python benchmarks/report_check.py REPORT_DIR/index.html [--screenshot OUT.png]
 
-Checks: Chromium renders the page (DOM dump) with the results table and every
-image; each image file exists and decodes as PNG; Chromium logs no failed
-file load; the screenshot is written and not blank. Exit code 0 when all pass,
-1 otherwise (each problem printed on one line).
+Checks: Chromium renders the page (DOM dump, 1280 px wide window) with the
+results table and every image; each image file exists and decodes as PNG;
+each plot stands in its own figure with a caption and a link to the full-size
+file; the settings are a table, not raw JSON; Chromium logs no failed file
+load; the screenshot is written and not blank. Prints what it saw (notes) and
+exits 0 when all pass, 1 otherwise (each problem printed on one line).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
+WINDOW = (1280, 2400)  # a laptop-width window, in CSS pixels
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
                   "--enable-logging=stderr", "--v=0"]
 
@@ -38,19 +41,38 @@ class _Page(HTMLParser):
         self.images: list[str] = []
         self.tables: list[str] = []
         self.cells = 0
+        self.open: list[tuple[str, dict]] = []
+        self.unframed: list[str] = []  # images not inside <figure><a href=itself>
+        self.captions = 0
+        self.settings_rows = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
         if tag == "img":
-            self.images.append(a.get("src") or "")
-        elif tag == "table":
+            src = a.get("src") or ""
+            self.images.append(src)
+            tags = [t for t, _ in self.open]
+            link = next((x for t, x in reversed(self.open) if t == "a"), {})
+            if "figure" not in tags or link.get("href") != src:
+                self.unframed.append(src)
+            return
+        self.open.append((tag, a))
+        if tag == "table":
             self.tables.append(a.get("id") or "")
         elif tag == "td":
             self.cells += 1
+        elif tag == "figcaption":
+            self.captions += 1
+        elif tag == "tr" and any(t == "table" and x.get("id") == "settings" for t, x in self.open):
+            self.settings_rows += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        while self.open and self.open.pop()[0] != tag:
+            pass
 
 
-def check(index: Path, screenshot: Path, timeout_s: float = 120) -> list[str]:
-    """Problems found with the report at ``index`` (empty when it is fine)."""
+def check(index: Path, screenshot: Path, timeout_s: float = 120, notes: list[str] | None = None) -> list[str]:
+    """Problems found with the report at ``index`` (empty when it is fine); what was seen goes to ``notes``."""
     exe = chromium()
     if exe is None:
         return ["chromium not found (apt-get install -y chromium)"]
@@ -60,7 +82,8 @@ def check(index: Path, screenshot: Path, timeout_s: float = 120) -> list[str]:
     with tempfile.TemporaryDirectory() as profile:
         flags = CHROMIUM_FLAGS + [f"--user-data-dir={profile}"]
         dom = subprocess.run([exe, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=timeout_s)
-        shot = subprocess.run([exe, *flags, f"--screenshot={screenshot}", "--window-size=1400,2400", url],
+        size = f"--window-size={WINDOW[0]},{WINDOW[1]}"
+        shot = subprocess.run([exe, *flags, f"--screenshot={screenshot}", size, url],
                               capture_output=True, text=True, timeout=timeout_s)
     if dom.returncode != 0 or not dom.stdout.strip():
         problems.append(f"chromium could not render the page (exit {dom.returncode})")
@@ -74,6 +97,17 @@ def check(index: Path, screenshot: Path, timeout_s: float = 120) -> list[str]:
         problems.append("the rendered page has no results table")
     if not page.images:
         problems.append("the rendered page shows no plot")
+    if page.unframed:
+        problems.append(f"{len(page.unframed)} plot(s) without a figure linking to the full size: "
+                        f"{', '.join(page.unframed[:3])}")
+    if page.captions < len(page.images):
+        problems.append(f"{len(page.images) - page.captions} plot(s) without a caption")
+    if "settings" not in page.tables:
+        problems.append("the settings are not shown as a table")
+    if notes is not None:
+        notes.append(f"window {WINDOW[0]} px wide; {len(page.images)} plots, one per row, "
+                     f"{page.captions} captions, {len(page.images) - len(page.unframed)} linked to full size; "
+                     f"settings table with {page.settings_rows} rows")
     for src in page.images:
         path = index.parent / src
         if not path.is_file() or path.read_bytes()[:8] != b"\x89PNG\r\n\x1a\n":
@@ -95,7 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--screenshot", type=Path, default=None)
     args = parser.parse_args(argv)
     screenshot = args.screenshot or args.index.with_name("screenshot.png")
-    problems = check(args.index, screenshot)
+    notes: list[str] = []
+    problems = check(args.index, screenshot, notes=notes)
+    for note in notes:
+        print(f"report_check: {note}")
     for p in problems:
         print(f"report_check: {p}", file=sys.stderr)
     if not problems:

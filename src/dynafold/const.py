@@ -16,7 +16,16 @@ METHOD_ALIASES: dict[str, str] = {
     "molecular dynamics": "md",
 }
 NUM_METHODS = len(METHOD_IDS)
-DEFAULT_METHOD = "xray"
+# what each method label asks the model for, shown by `dynafold predict --help`
+METHOD_DESCRIPTIONS: dict[str, str] = {
+    "md": "molecular dynamics: conformers spread as in an MD simulation",
+    "xray": "X-ray crystallography: conformers close to one crystal structure",
+    "em": "cryo-electron microscopy models",
+    "nmr": "solution NMR: the spread of an NMR bundle",
+    "other": "other experimental methods",
+    "afdb": "AlphaFold database predictions",
+}
+DEFAULT_METHOD = "md"  # an ensemble tool samples dynamics unless asked otherwise
 # Sampler step scale per method label, validated with the shipped model (weights/MODEL_CARD.md); other
 # labels take SamplerConfig's 1.5. A step scale above 1 sharpens samples towards the input (tighter ensembles).
 METHOD_STEP_SCALE: dict[str, float] = {"md": 1.0, "nmr": 1.0, "xray": 1.5}

@@ -1,6 +1,7 @@
 """`dynafold predict`: output files parse back, bad input gives one line and exit 2."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -61,3 +62,47 @@ def test_no_protein_input(tiny_checkpoint, tmp_path):
     ligand.write_text("HETATM    1  C1  LIG A   1       0.000   0.000   0.000  1.00  0.00           C\nEND\n")
     assert _run(["predict", str(ligand), "--checkpoint", str(tiny_checkpoint), "--out", str(tmp_path / "o")]) == 2
     assert not (tmp_path / "o").exists() or not list((tmp_path / "o").iterdir())
+
+
+def test_help_states_the_default_method_and_input(capsys):
+    from dynafold.const import METHOD_DESCRIPTIONS
+
+    main(["predict", "--help"])
+    out = capsys.readouterr().out
+    assert "Usage: dynafold predict [OPTIONS] [INPUT]" in out
+    words = " ".join(out.split())
+    assert "[default: md]" in words and "Without INPUT, the bundled example is used" in words
+    for name, text in METHOD_DESCRIPTIONS.items():
+        assert f"  {name:6s} {text}" in out
+
+
+def test_plain_progress_and_unwrapped_summary_off_a_terminal(tiny_checkpoint, tmp_path, capsys):
+    main_args = ["predict", "--checkpoint", str(tiny_checkpoint), "--samples", "3", "--steps", "4",
+                 "--batch-size", "2", "--out", str(tmp_path), "--no-plot"]
+    try:
+        main(main_args)
+    except SystemExit as err:
+        assert err.code in (0, None)
+    err = capsys.readouterr().err.splitlines()
+    progress = [line for line in err if line.startswith("sampling 5a7u (md): ")]
+    assert [line.split(": ")[1].split(" (")[0] for line in progress] == ["2/8 steps", "4/8 steps", "6/8 steps",
+                                                                          "8/8 steps"]
+    assert all(" left" in line for line in progress)
+    summary = [line for line in err if line.startswith("device: cpu;")]
+    assert len(summary) == 1 and summary[0].endswith("of 3 samples pass the geometry check")
+
+
+def test_thread_choice_and_override(tmp_path):
+    from dynafold.cli.threads import choose_threads
+
+    assert choose_threads(2, 1.0) == 1 and choose_threads(2, 0.1) == 2 and choose_threads(2, 3.5) == 1
+    assert choose_threads(64, 0.0) == 8
+    code = ("import sys; from dynafold.cli import main\n"
+            "try: main(sys.argv[1:])\nexcept SystemExit: pass\n"
+            "import torch, os; print(torch.get_num_threads(), os.environ['OMP_WAIT_POLICY'])")
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "DYNAFOLD_THREADS")}
+    for extra_args, extra_env, expected in ((["--threads", "1"], {}, "1 PASSIVE"),
+                                            ([], {"DYNAFOLD_THREADS": "2"}, "2 PASSIVE")):
+        proc = subprocess.run([sys.executable, "-c", code, *extra_args, "info", str(example_path())],
+                              capture_output=True, text=True, env={**env, **extra_env})
+        assert proc.stdout.strip().splitlines()[-1] == expected, proc.stderr

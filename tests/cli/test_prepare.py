@@ -151,3 +151,34 @@ def test_bad_arguments_give_one_line_errors(tmp_path) -> None:
     assert result.returncode == 2 and result.stderr.startswith("dynafold: error:") and "--topology" in result.stderr
     result = run("nmr", str(tmp_path), "--shard", "3/2", "--out", str(tmp_path / "s"))
     assert result.returncode == 2 and "shard" in result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("signum", "workers"), [("SIGINT", "1"), ("SIGTERM", "2")])
+def test_signal_mid_way_then_rerun_completes(shared_data, tmp_path, signum, workers) -> None:
+    out = tmp_path / "store"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "dynafold", "prepare", "xray", str(shared_data / "xray"),
+                             "--out", str(out), "--workers", workers, "--quiet"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while len(system_files(out)) < 2 and proc.poll() is None:
+            time.sleep(0.02)
+        proc.send_signal(getattr(signal, signum))
+        proc.wait(timeout=300)
+    finally:
+        proc.kill()
+    assert proc.returncode != 0, "the run ended before the signal"
+    time.sleep(1)  # let pool workers that outlive their parent finish their one system
+    done_before = {p.stem for p in system_files(out)}
+    assert 2 <= len(done_before) < len(XRAY_PROTEIN)
+    for path in system_files(out):  # every file there is complete
+        assert np.isfinite(read_system(path).ensemble.coords).all()
+    result = run("xray", str(shared_data / "xray"), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert sorted(systems(out)) == [p.stem for p in system_files(out)] == XRAY_PROTEIN
+    assert not list(out.glob(".*.tmp*"))
+    again = run("xray", str(shared_data / "xray"), "--out", str(out))
+    assert again.returncode == 0
+    assert f"nothing to do: {len(XRAY_PROTEIN)} systems already prepared; 0 dropped by the rules, 2 failed" \
+        in again.stdout

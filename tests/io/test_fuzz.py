@@ -64,7 +64,7 @@ def corpus(shared_data: Path, tmp_path_factory) -> Path:
     """The real files, plus an mmCIF, a protein-only GRO and an mdCATH file made from them."""
     import gemmi
 
-    from dynafold.io.mdcath import write_mdcath
+    from dataset_files import write_mdcath
 
     folder = tmp_path_factory.mktemp("corpus")
     md = shared_data / "md"

@@ -121,3 +121,42 @@ def test_bond_fraction_in_prediction_summary(tiny_checkpoint):
     assert geometry.bond_length_fraction(protein.coords[:1], protein.topology, protein.coords[0])[0] > 0.98
     out = summary(pred, "in.pdb")["geometry"]
     assert out["mean_bond_ok_fraction"] == pytest.approx(pred.bond_ok_fraction.mean())
+
+
+def test_disulfides_are_bonds_not_clashes(shared_data):
+    ens = load(shared_data / "xray" / "1aki.pdb").protein()
+    topo, x = ens.topology, ens.coords
+    # without the input's disulfides the four SG-SG bonds (1.97-2.02 A) read as clashes;
+    # the fifth pair is the file's own Arg45 NH2 - Arg68 NH2 contact at 2.16 A
+    assert geometry.clash_counts(x, topo)[0] == 5
+    assert geometry.clash_counts(x, topo, reference=x[0])[0] == 1
+    # a sample whose SG atoms were pushed onto a non-bonded atom still clashes
+    y = x.copy()
+    res = topo.residue_index()
+    sg = np.nonzero((topo.res_ids == 6) & (topo.atom_names == "SG"))[0][0]
+    far = np.nonzero((res == 100) & (topo.atom_names == "CA"))[0][0]
+    y[0, sg] = y[0, far] + np.array([1.0, 0.0, 0.0], dtype=np.float32)
+    assert geometry.clash_counts(y, topo, reference=x[0])[0] > 1
+
+
+def test_insertion_codes_and_cis_prolines(shared_data):
+    # 1igy: an antibody with insertion codes (52, 52A, ...), 9 cis-prolines and 17 disulfides
+    ens = load(shared_data / "xray" / "1igy.pdb").protein()
+    topo, x = ens.topology, ens.coords
+    assert geometry.clash_counts(x, topo, reference=x[0])[0] == 0
+    assert geometry.ca_break_fraction(x, topo)[0] == 0
+    assert geometry.passes(x, topo, reference=x[0])[0]
+    # links into and out of inserted residues are checked: moving one inserted residue breaks two links
+    i, j = geometry.consecutive_ca_pairs(topo)
+    inserted = np.nonzero(topo.ca() & (topo.ins_codes != ""))[0]
+    assert np.isin(inserted, j).all() and np.isin(inserted, i).any()
+    y = x.copy()
+    res = topo.residue_index()
+    y[0, res == res[inserted[0]]] += np.array([6.0, 0.0, 0.0], dtype=np.float32)
+    assert geometry.ca_break_fraction(y, topo)[0] * len(i) == pytest.approx(2)
+    # cis peptides (omega near 0, C-alpha pairs 2.8-3.0 A apart) are peptide bonds of ideal length
+    b1, b2, ideal = bonds.bond_pairs(topo)
+    pro = (topo.res_names[b2] == "PRO") & (topo.atom_names[b2] == "N") & (topo.atom_names[b1] == "C")
+    d_ca = np.linalg.norm(x[0, i] - x[0, j], axis=-1)
+    assert (d_ca[topo.res_names[j] == "PRO"] < 3.1).sum() >= 9
+    np.testing.assert_allclose(np.linalg.norm(x[0, b1[pro]] - x[0, b2[pro]], axis=-1), ideal[pro], atol=0.2)

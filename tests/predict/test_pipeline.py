@@ -53,3 +53,33 @@ def test_memory_estimate_scales_with_length():
     assert samples_per_batch(150, cfg, budget, 100) == 100
     assert 0 < samples_per_batch(1000, cfg, budget, 100) < 100
     assert samples_per_batch(20000, cfg, budget, 100) == 0
+
+
+def test_progress_counts_denoising_steps_over_batches(tiny_checkpoint):
+    calls = []
+    pred = sample_ensemble(load(example_path()), n_samples=3, steps=4, batch_size=2, checkpoint=tiny_checkpoint,
+                           progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(k, 8) for k in range(1, 9)]  # 2 batches x 4 steps
+    assert pred.method == "md"  # the default method
+
+
+def test_multi_model_input_names_its_template(shared_data):
+    from dynafold.predict.pipeline import prepare_input
+
+    structure = load(shared_data / "nmr" / "1l2y.pdb")
+    protein, warnings = prepare_input(structure)
+    assert protein.n_conformers == 1
+    np.testing.assert_array_equal(protein.coords[0], structure.protein().coords[0])
+    assert warnings == [f"1l2y has {structure.n_conformers} models; the first one is the template"]
+    assert prepare_input(structure.select_frames(slice(0, 1)))[1] == []
+
+
+def test_near_rigid_ensembles_are_flagged():
+    from dynafold.const import DEBYE_WALLER_FACTOR
+    from dynafold.predict.pipeline import rigidity_warning
+
+    bfactor = np.full(10, DEBYE_WALLER_FACTOR * 1.0**2)  # implies 1 A RMSF
+    assert rigidity_warning(np.full(10, 0.5), bfactor) is None
+    warning = rigidity_warning(np.full(10, 0.1), bfactor)
+    assert warning.startswith("near-rigid ensemble") and "0.10 A is 10% of the 1.00 A" in warning
+    assert rigidity_warning(np.zeros(10), np.zeros(10)) is None

@@ -171,3 +171,47 @@ def test_sigkill_then_resume_matches_uninterrupted(nmr_store, tmp_path):
     assert a[0]["step"] == b[0]["step"] == 60
     for key in a[1]:
         torch.testing.assert_close(a[1][key], b[1][key], atol=0, rtol=0, msg=key)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", ["SIGINT", "SIGTERM"])
+def test_signal_saves_a_resumable_checkpoint(nmr_store, tmp_path, signum):
+    import signal
+    import time
+
+    run = tmp_path / "run"
+    args = ["--data", str(nmr_store), "--preset", "tiny", "--seed", "3", "--accelerator", "cpu", "--out", str(run)]
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    proc = subprocess.Popen([sys.executable, "-m", "dynafold", "train", *args, "--max-steps", "100000"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    log = run / "metrics.jsonl"
+    try:
+        while proc.poll() is None:
+            if log.is_file() and len(log.read_text().splitlines()) >= 7:  # past the first regular checkpoint
+                proc.send_signal(getattr(signal, signum))
+                break
+            time.sleep(0.05)
+        _, err = proc.communicate(timeout=300)
+    finally:
+        proc.kill()
+    assert proc.returncode == 128 + getattr(signal, signum), err[-2000:]
+    step = load_state(run)[0]["step"]
+    assert step >= 7
+    assert f"stopped at step {step}; resumable checkpoint in {run}" in err
+    assert f"dynafold train --data {nmr_store} --out {run} --resume" in err
+    assert "Traceback" not in err and "graceful shutdown" not in err
+    res = _cli(*args, "--resume", "--max-steps", str(step + 2))
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert load_state(run)[0]["step"] == step + 2
+
+
+def test_progress_lines_and_no_lightning_noise(nmr_store, tmp_path):
+    res = _cli("--data", str(nmr_store), "--preset", "tiny", "--max-steps", "4", "--accelerator", "cpu",
+               "--out", str(tmp_path / "run"))
+    assert res.returncode == 0, res.stderr[-2000:]
+    lines = res.stderr.strip().splitlines()
+    assert [line.split(" (")[0] for line in lines] == [f"training: {k}/4 steps" for k in range(1, 5)]
+    for line in lines:
+        assert "/s, " in line and " left, loss " in line and "denoising " in line and "smooth_lddt " in line
+    for noise in ("litlogger", "LeafSpec", "IterableDataset", "GPU available", "Trainer.fit"):
+        assert noise not in res.stderr

@@ -61,6 +61,8 @@ class Generator:
                   noise_scale: float | None = None) -> tuple[Ensemble, Ensemble]:
         """The (predicted, reference) pair to score for ``target``.
 
+        ``steps``: diffusion steps of the dynafold generators.
+
         ``seed`` is the run's seed; generators that draw samples use a stream
         derived from it and the target name, so each target is reproducible alone.
         ``steps``, ``step_scale`` and ``noise_scale`` set the model's sampler

@@ -145,9 +145,24 @@ def write_plots(results: dict[str, dict[str, dict]], folder: Path) -> dict[str, 
     return images
 
 
+def settings_rows(settings: dict) -> list[tuple[str, str]]:
+    """(name, value) rows of the run settings; lists and mappings as compact JSON."""
+    return [(str(k), v if isinstance(v, str) else json.dumps(v)) for k, v in settings.items()]
+
+
+def figure_caption(label: str, path: Path) -> str:
+    """Caption of one plot: the pooled scatter of a generator or one target's RMSF profile."""
+    if path.stem.endswith("_scatter"):
+        return f"{label}: predicted vs reference C-alpha RMSF (A), every residue of every target"
+    return f"{label} on {path.stem}: C-alpha RMSF (A) per residue, predicted and reference"
+
+
 def index_html(table: dict[str, dict[str, float]], failures: list[dict], images: dict[str, list[Path]],
                provenance: dict, out: Path) -> str:
-    """A plain HTML page with the table and the plots (image paths relative to ``out``)."""
+    """A plain HTML page with the table, the settings and the plots (image paths relative to ``out``).
+
+    Plots stand one per row at the page's width, each with a caption and a link to its full size.
+    """
     labels = list(table)
     best = best_columns(table)
     esc = html.escape
@@ -157,24 +172,32 @@ def index_html(table: dict[str, dict[str, float]], failures: list[dict], images:
         cells = "".join(f"<td><b>{_fmt(table[g][key])}</b></td>" if g in best[key] else f"<td>{_fmt(table[g][key])}</td>"
                         for g in labels)
         rows.append(f"<tr><th>{esc(title)}</th>{cells}</tr>")
-    settings = esc(json.dumps(provenance.get("settings", {})))
+    settings = "".join(f"<tr><th>{esc(k)}</th><td class='text'>{esc(v)}</td></tr>"
+                       for k, v in settings_rows(provenance.get("settings", {})))
     parts = [
         "<!DOCTYPE html>", "<html><head><meta charset='utf-8'><title>dynafold benchmark</title>",
-        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-        "td,th{border:1px solid #999;padding:4px 8px;text-align:right}img{max-width:420px;margin:4px}</style>",
+        "<style>body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse}"
+        "td,th{border:1px solid #999;padding:4px 8px;text-align:right}td.text,#settings th{text-align:left}"
+        "td.text{font-family:monospace;overflow-wrap:anywhere}"
+        "figure{margin:1.5em 0}figure img{max-width:100%;height:auto;border:1px solid #ddd}"
+        "figcaption{font-size:0.95em;color:#333;margin-top:4px}</style>",
         "</head><body>", "<h1>dynafold benchmark</h1>",
         f"<p>dynafold {esc(str(provenance.get('dynafold_version', '')))}; "
-        f"{len(provenance.get('targets', {}))} targets; settings {settings}</p>",
+        f"{len(provenance.get('targets', {}))} targets.</p>",
         f"<table id='results'><tr><th>Metric</th>{head}</tr>{''.join(rows)}</table>",
         "<p>Bold: best value (lowest RMSE, highest otherwise); diversity is never bold.</p>",
     ]
+    if settings:
+        parts.append(f"<h2>Settings</h2><table id='settings'>{settings}</table>")
     if failures:
         parts.append("<h2>Failures</h2><ul>" + "".join(
             f"<li>{esc(f['generator'])} / {esc(f['target'])}: {esc(f['error'])}</li>" for f in failures) + "</ul>")
     for label, paths in images.items():
-        parts.append(f"<h2>{esc(label)}</h2><div>")
-        parts += [f"<img src='{esc(p.relative_to(out).as_posix())}' alt='{esc(p.stem)}'>" for p in paths]
-        parts.append("</div>")
+        parts.append(f"<h2>{esc(label)}</h2>")
+        for p in paths:
+            src, caption = esc(p.relative_to(out).as_posix()), esc(figure_caption(label, p))
+            parts.append(f"<figure><a href='{src}'><img src='{src}' alt='{caption}'></a>"
+                         f"<figcaption>{caption} (click for full size)</figcaption></figure>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 

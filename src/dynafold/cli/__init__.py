@@ -13,6 +13,7 @@ import warnings
 import click
 
 from dynafold import __version__
+from dynafold.cli.threads import THREADS_ENV, configure_threads
 from dynafold.errors import DynafoldError
 
 # command name -> (module, function, one-line help)
@@ -46,8 +47,12 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dynafold")
-def cli() -> None:
+@click.option("--threads", type=click.IntRange(1), envvar=THREADS_ENV, show_envvar=True,
+              help="CPU threads (default: OMP_NUM_THREADS when set, else the cores other jobs leave idle, "
+                   "at most 8).")
+def cli(threads: int | None) -> None:
     """dynafold: learn, sample and score protein conformational ensembles."""
+    configure_threads(threads)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

@@ -19,6 +19,8 @@ FAILURES_EXIT_CODE = 3  # the report is written, but some generator/target runs 
                    "md-split, boltz2:DIR, bioemu:DIR, alphaflow:DIR, files:DIR.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Report folder.")
 @click.option("--samples", default=100, show_default=True, help="Conformers sampled per target.")
+@click.option("--steps", default=None, type=click.IntRange(2),
+              help="Diffusion steps of the dynafold-md / dynafold-xray generators (default 200).")
 @click.option("--ref-frames", default=200, show_default=True, help="Reference frames drawn per target.")
 @click.option("--workers", default=1, show_default=True, help="Parallel processes (one target each).")
 @click.option("--seed", default=0, show_default=True, help="Seed of sampling and reference frames.")
@@ -32,8 +34,8 @@ FAILURES_EXIT_CODE = 3  # the report is written, but some generator/target runs 
               help="First write TARGETS from a source: atlas:DIR, mdcath:DIR or store:STORE.")
 @click.option("--split", type=click.Path(dir_okay=False, path_type=Path),
               help="With --make-targets-from: keep the names of this split CSV (e.g. atlas_test.csv).")
-def benchmark(targets: Path, generators: tuple[str, ...], out: Path | None, samples: int, ref_frames: int,
-              workers: int, seed: int, atoms: str, step_scale: float | None, noise_scale: float | None,
+def benchmark(targets: Path, generators: tuple[str, ...], out: Path | None, samples: int, steps: int | None,
+              ref_frames: int, workers: int, seed: int, atoms: str, step_scale: float | None, noise_scale: float | None,
               make_targets_from: str | None, split: Path | None) -> None:
     """Score ensemble generators on the targets of TARGETS (CSV: name,reference,reference_topology,input).
 
@@ -57,7 +59,7 @@ def benchmark(targets: Path, generators: tuple[str, ...], out: Path | None, samp
         raise DynafoldInputError("--out REPORT_DIR is required")
     from dynafold.bench import benchmark as run
 
-    content = run(targets, list(generators), out, samples=samples, ref_frames=ref_frames, seed=seed,
+    content = run(targets, list(generators), out, samples=samples, steps=steps, ref_frames=ref_frames, seed=seed,
                   atoms=atoms, step_scale=step_scale, noise_scale=noise_scale, workers=workers, progress=True)
     click.echo((out / "table.md").read_text(), nl=False)
     for failure in content["failures"]:

@@ -6,13 +6,17 @@ from pathlib import Path
 
 import click
 
-from dynafold.const import DEFAULT_METHOD, METHOD_IDS, METHOD_STEP_SCALE
+from dynafold.const import DEFAULT_METHOD, METHOD_DESCRIPTIONS, METHOD_STEP_SCALE
+
+METHODS_EPILOG = "\b\nMethods (--method asks the model for the ensemble style of one):\n" + "\n".join(
+    f"  {name:6s} {text}{' (default)' if name == DEFAULT_METHOD else ''}"
+    for name, text in METHOD_DESCRIPTIONS.items())
 
 
-@click.command()
-@click.argument("input_path", metavar="INPUT", required=False, type=click.Path(dir_okay=False))
+@click.command(epilog=METHODS_EPILOG)
+@click.argument("input_path", metavar="[INPUT]", required=False, type=click.Path(dir_okay=False))
 @click.option("--method", default=DEFAULT_METHOD, show_default=True,
-              help=f"Method style to condition on: {', '.join(METHOD_IDS)}.")
+              help=f"Ensemble style to sample: {', '.join(METHOD_DESCRIPTIONS)} (see Methods below).")
 @click.option("--samples", default=100, show_default=True, type=click.IntRange(1), help="Conformers to sample.")
 @click.option("--steps", default=200, show_default=True, type=click.IntRange(2), help="Diffusion steps.")
 @click.option("--step-scale", type=click.FloatRange(min=0, min_open=True), default=None,
@@ -35,8 +39,13 @@ def predict(input_path: str | None, method: str, samples: int, steps: int, step_
             noise_scale: float | None, seed: int, checkpoint: str | None,
             out_dir: str, fmt: str, device: str | None, batch_size: int | None, keep_valid: bool,
             max_attempts: int, no_plot: bool) -> None:
-    """Sample an ensemble for INPUT (PDB/mmCIF; default: the bundled example)."""
+    """Sample an ensemble for INPUT, a PDB/mmCIF structure.
+
+    Without INPUT, the bundled example is used (PDB 5A7U, 27 residues). With a
+    multi-model INPUT, the first model is the template.
+    """
     from dynafold.cli.inputs import load_protein
+    from dynafold.cli.progress import StepProgress, stderr_console
     from dynafold.const import canonical_method
     from dynafold.errors import DynafoldInputError
     from dynafold.examples import example_path
@@ -49,27 +58,21 @@ def predict(input_path: str | None, method: str, samples: int, steps: int, step_
                                  "write one frame as PDB", path)
     structure = load_protein(path, None, "--topology")  # before torch is imported: errors come fast
 
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
     from dynafold.predict import sample_ensemble
     from dynafold.predict.outputs import write_outputs
 
-    console = Console(stderr=True)
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=True) as bar:
-        task = bar.add_task(f"sampling {structure.name} ({method})", total=samples)
+    console = stderr_console()
+    with StepProgress(console, f"sampling {structure.name} ({method})", unit="steps") as progress:
         pred = sample_ensemble(structure, method=method, n_samples=samples, steps=steps, seed=seed,
                                checkpoint=checkpoint, device=device, batch_size=batch_size,
                                keep_valid=keep_valid, max_attempts=max_attempts, step_scale=step_scale,
-                               noise_scale=noise_scale,
-                               progress=lambda done, total: bar.update(task, completed=done))
+                               noise_scale=noise_scale, progress=progress.update)
     paths = write_outputs(pred, out_dir, structure.name, str(path), fmt=fmt, plot=not no_plot)
     console.print(f"device: {pred.device}; {pred.ensemble.n_residues} residues, {samples} samples x {steps} steps "
-                  f"in {pred.timings_s['total']:.1f} s; geometry check passed by "
-                  f"{int(pred.valid.sum())}/{len(pred.valid)}")
+                  f"in {pred.timings_s['total']:.1f} s; {int(pred.valid.sum())} of {len(pred.valid)} samples "
+                  "pass the geometry check", highlight=False, markup=False)
     for warning in pred.warnings:
-        console.print(f"warning: {warning}")
+        console.print(f"warning: {warning}", highlight=False, markup=False)
     click.echo(f"outputs in {Path(out_dir).resolve()}:")
     for kind, p in paths.items():
         click.echo(f"  {kind:12s} {p}")

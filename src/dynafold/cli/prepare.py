@@ -53,6 +53,11 @@ def prepare(kind: str, paths: tuple[str, ...], store: str, method: str | None, t
 
     report = prepare_store(kind, list(paths), store, options, workers=workers, shard=parse_shard(shard),
                            on_event=on_event, progress=not quiet)
+    if report.skipped and not report.prepared:
+        still = (f"; {len(report.rejected)} dropped by the rules, {len(report.failed)} failed"
+                 if report.rejected or report.failed else "")
+        click.echo(f"{store}: nothing to do: {len(report.skipped)} systems already prepared{still}")
+        return
     errors = [" ".join(f["error"].split()) for f in report.failed]
     if not (report.prepared or report.skipped):
         if not (errors or report.rejected):

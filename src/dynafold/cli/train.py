@@ -2,9 +2,49 @@
 
 from __future__ import annotations
 
+import logging
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 import click
 
 from dynafold.train.config import TRAIN_PRESETS
+
+TRAIN_MARKS = tuple(k / 10 for k in range(1, 11))  # a plain progress line per tenth of the run
+TRAIN_LINE_EVERY_S = 60.0  # and at least one a minute
+# third-party messages that are not the user's business
+QUIET_LOG_STARTS = ("💡 Tip", "GPU available", "TPU available", "HPU available", "`Trainer.fit` stopped")
+QUIET_WARNINGS = (r".*LeafSpec.*is deprecated", r".*IterableDataset.*has `__len__` defined")
+
+
+def _not_noise(record: logging.LogRecord) -> bool:
+    return not record.getMessage().lstrip().startswith(QUIET_LOG_STARTS)
+
+
+@contextmanager
+def quiet_lightning() -> Iterator[None]:
+    """Silence Lightning's tips, device banners and known harmless warnings while training."""
+    import lightning.pytorch  # noqa: F401  (it installs its log handler when imported)
+
+    handlers = logging.getLogger("lightning.pytorch").handlers + logging.getLogger().handlers
+    with warnings.catch_warnings():
+        for pattern in QUIET_WARNINGS:
+            warnings.filterwarnings("ignore", message=pattern)
+        for handler in handlers:
+            handler.addFilter(_not_noise)
+        try:
+            yield
+        finally:
+            for handler in handlers:
+                handler.removeFilter(_not_noise)
+
+
+def loss_line(terms: dict[str, float]) -> str:
+    """'loss 1.23 (denoising 0.456, ...)' from a step's loss terms (the learning rate left out)."""
+    parts = ", ".join(f"{k} {v:.3g}" for k, v in terms.items() if k not in ("loss", "lr"))
+    return f"loss {terms.get('loss', float('nan')):.3g} ({parts})"
 
 
 @click.command()
@@ -26,17 +66,51 @@ from dynafold.train.config import TRAIN_PRESETS
               help="File of store systems to train on, one per line (default: all but --val-systems).")
 def train(store: str, preset: str, out: str, max_steps: int | None, resume: bool, devices: str, num_nodes: int,
           strategy: str, accelerator: str, seed: int, val_systems: str, systems_file: str | None) -> None:
-    """Train an ensemble model on a prepared store."""
-    from pathlib import Path
+    """Train an ensemble model on a prepared store.
 
-    from dynafold.train.run import train as run_training
+    Ctrl-C (SIGINT) or SIGTERM ends the run after the current step with a
+    resumable checkpoint; continue it with --resume.
+    """
+    import json
+    import signal
+    import sys
+
+    from dynafold.cli.progress import StepProgress, stderr_console
+    from dynafold.train.state import STATE_JSON
 
     train_systems = None
     if systems_file is not None:
         train_systems = [line.strip() for line in Path(systems_file).read_text().splitlines() if line.strip()]
+    console = stderr_console()
+    received: list[int] = []
 
-    final = run_training(store, preset, out, max_steps=max_steps, resume=resume,
-                         devices=int(devices) if devices.isdigit() else devices, num_nodes=num_nodes,
-                         strategy=strategy, accelerator=accelerator, seed=seed,
-                         val_systems=[s for s in val_systems.split(",") if s], train_systems=train_systems)
+    def on_signal(signum: int, _frame: object) -> None:
+        if received:
+            raise KeyboardInterrupt
+        received.append(signum)
+        console.print("stopping after this step with a resumable checkpoint (Ctrl-C again: quit at once)",
+                      highlight=False, markup=False)
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with quiet_lightning():
+            from dynafold.train.run import train as run_training
+
+            with StepProgress(console, "training", unit="steps", marks=TRAIN_MARKS,
+                              every_s=TRAIN_LINE_EVERY_S) as bar:
+                final = run_training(store, preset, out, max_steps=max_steps, resume=resume,
+                                     devices=int(devices) if devices.isdigit() else devices, num_nodes=num_nodes,
+                                     strategy=strategy, accelerator=accelerator, seed=seed,
+                                     val_systems=[s for s in val_systems.split(",") if s],
+                                     train_systems=train_systems,
+                                     progress=lambda step, total, terms: bar.update(step, total, loss_line(terms)),
+                                     stop=lambda: bool(received))
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if received:
+        step = json.loads((Path(out) / STATE_JSON).read_text())["step"]
+        click.echo(f"stopped at step {step}; resumable checkpoint in {out}. Continue with:\n"
+                   f"  dynafold train --data {store} --out {out} --resume", err=True)
+        sys.exit(128 + received[0])
     click.echo(f"model: {final}")

@@ -116,7 +116,7 @@ def prepare_store(kind: str, paths: list[str | os.PathLike], store: str | os.Pat
             report.failed.append(rec)
             _emit(on_event, "failed", rec)
 
-    with _progress(progress, len(todo), f"prepare {kind}") as advance:
+    with _progress(progress and bool(todo), len(todo), f"prepare {kind}") as advance:
         if workers <= 1:
             for job in todo:
                 record(run_job(job, str(store), options))

@@ -6,6 +6,7 @@ The network itself is :class:`dynafold.model.denoiser.Denoiser`.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -47,11 +48,13 @@ def masked_centroid(coords: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 @torch.no_grad()
 def sample(denoiser: nn.Module, cond: dict[str, torch.Tensor], n_samples: int, cfg: SamplerConfig,
-           generator: torch.Generator | None = None, steps: int | None = None) -> torch.Tensor:
+           generator: torch.Generator | None = None, steps: int | None = None,
+           on_step: Callable[[int, int], None] | None = None) -> torch.Tensor:
     """Run the EDM sampler (DESIGN.md 3) for ``n_samples`` conformers per batch item.
 
     Returns (B, S, R, A, 3) float32 coordinates, Angstrom, in the frame of the template.
     Noise is drawn on the CPU from ``generator`` so results do not depend on the device.
+    ``on_step(done, steps)`` is called after each denoising step.
     """
     mcfg = denoiser.cfg
     steps = cfg.steps if steps is None else steps
@@ -68,7 +71,7 @@ def sample(denoiser: nn.Module, cond: dict[str, torch.Tensor], n_samples: int, c
 
     sigmas = noise_schedule(steps, mcfg.sigma_data, cfg).tolist()
     x = mu + sigmas[0] * randn()
-    for s_cur, s_next in zip(sigmas[:-1], sigmas[1:]):
+    for done, (s_cur, s_next) in enumerate(zip(sigmas[:-1], sigmas[1:]), 1):
         gamma = cfg.gamma_0 if s_next > cfg.gamma_min else 0.0
         t_hat = s_cur * (1.0 + gamma)
         x_n = x + cfg.noise_scale * math.sqrt(max(t_hat**2 - s_cur**2, 0.0)) * randn()
@@ -76,4 +79,6 @@ def sample(denoiser: nn.Module, cond: dict[str, torch.Tensor], n_samples: int, c
         x_n = weighted_rigid_align(x_n.reshape(b, n_samples, r * a, 3), x0.reshape(b, n_samples, r * a, 3),
                                    weights).view_as(x0)
         x = x_n + cfg.step_scale * (s_next - t_hat) * (x_n - x0) / t_hat
+        if on_step:
+            on_step(done, steps)
     return x

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 
@@ -60,14 +62,16 @@ class DynafoldModel(nn.Module):
 
     @torch.no_grad()
     def sample(self, batch: dict[str, torch.Tensor], n_samples: int, steps: int | None = None,
-               generator: torch.Generator | None = None, sampler: SamplerConfig | None = None) -> torch.Tensor:
+               generator: torch.Generator | None = None, sampler: SamplerConfig | None = None,
+               on_step: Callable[[int, int], None] | None = None) -> torch.Tensor:
         """Sample conformers: trunk once, then the denoiser on all samples together.
 
         Returns (B, S, R, A, 3) float32 Angstrom (A = cfg.atom_slots, atom-14 order);
-        only slots in ``batch["atom_mask"]`` are meaningful.
+        only slots in ``batch["atom_mask"]`` are meaningful. ``on_step(done, steps)``
+        is called after each denoising step.
         """
         return sample(self.denoiser, self.condition(batch), n_samples, sampler or SamplerConfig(),
-                      generator=generator, steps=steps)
+                      generator=generator, steps=steps, on_step=on_step)
 
     @torch.no_grad()
     def predict_bfactor(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:

@@ -64,6 +64,19 @@ MAX_DISULFIDE_A = 2.5  # SG-SG distance in a reference structure that counts as 
 MAX_PEPTIDE_A = 2.0  # C-N distance in a reference structure above which the chain is broken
 
 
+def follows_previous(topology: Topology) -> np.ndarray:
+    """Boolean (R,): residue r follows residue r - 1 in its chain, so a peptide bond may join them.
+
+    Same chain, next in atom order, and residue number +1 or either one with an
+    insertion code, as in 52, 52A, 53 or antibody numbering 100, 100A, 100B, 101.
+    """
+    starts = topology.residue_starts()
+    chain, number, ins = topology.chain_ids[starts], topology.res_ids[starts], topology.ins_codes[starts]
+    out = np.zeros(len(starts), dtype=bool)
+    out[1:] = (chain[1:] == chain[:-1]) & ((number[1:] - number[:-1] == 1) | (ins[1:] != "") | (ins[:-1] != ""))
+    return out
+
+
 @cache
 def residue_bonds(res_name: str) -> tuple[Bond, ...]:
     """Intra-residue heavy-atom bonds of a standard residue (empty for others)."""
@@ -82,8 +95,7 @@ def bond_pairs(topology: Topology, reference: np.ndarray | None = None
 
     Intra-residue bonds of standard residues whose two atoms are present, and
     the peptide bond C(i)-N(i+1) of residues that follow each other in a chain
-    (same chain, next in atom order, and residue number +1 or either one with
-    an insertion code, as in 52, 52A, 53). With a ``reference`` (N, 3)
+    (:func:`follows_previous`). With a ``reference`` (N, 3)
     Angstrom, peptide bonds longer than 2.0 A there are left out (a chain
     break) and cysteine pairs with SG-SG under 2.5 A are added as disulfides.
 
@@ -92,11 +104,12 @@ def bond_pairs(topology: Topology, reference: np.ndarray | None = None
     protein = topology.is_protein()
     starts = topology.residue_starts()
     ends = np.append(starts[1:], topology.n_atoms)
+    linked = follows_previous(topology)
     i, j, ideal = [], [], []
-    prev_c, prev_key = -1, None
-    for s, e in zip(starts, ends):
+    prev_c = -1
+    for r, (s, e) in enumerate(zip(starts, ends)):
         if not protein[s]:
-            prev_c, prev_key = -1, None
+            prev_c = -1
             continue
         where = {str(n): s + k for k, n in enumerate(topology.atom_names[s:e])}
         for a, b, d in residue_bonds(str(topology.res_names[s])):
@@ -104,14 +117,12 @@ def bond_pairs(topology: Topology, reference: np.ndarray | None = None
                 i.append(where[a])
                 j.append(where[b])
                 ideal.append(d)
-        key = (topology.chain_ids[s], int(topology.res_ids[s]), topology.ins_codes[s])
-        if prev_c >= 0 and "N" in where and key[0] == prev_key[0] and (
-                key[1] - prev_key[1] == 1 or key[2] or prev_key[2]):
+        if prev_c >= 0 and "N" in where and linked[r]:
             i.append(prev_c)
             j.append(where["N"])
             pro = canonical_residue(str(topology.res_names[s])) == "PRO"
             ideal.append(PEPTIDE_C_N_PRO_A if pro else PEPTIDE_C_N_A)
-        prev_c, prev_key = where.get("C", -1), key
+        prev_c = where.get("C", -1)
     i, j, ideal = np.array(i, dtype=np.int64), np.array(j, dtype=np.int64), np.array(ideal)
     if reference is not None:
         ref = np.asarray(reference, dtype=np.float64)

@@ -6,7 +6,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from dynafold.ensemble import Topology
-from dynafold.predict.bonds import bond_pairs
+from dynafold.predict.bonds import bond_pairs, follows_previous
 
 MAX_CA_CA_A = 4.2
 CLASH_DISTANCE_A = 2.2
@@ -16,12 +16,13 @@ BOND_TOLERANCE_A = 0.2
 def consecutive_ca_pairs(topology: Topology) -> tuple[np.ndarray, np.ndarray]:
     """Indices (i, j) of C-alpha atoms of residues that follow each other in a chain.
 
-    Consecutive means same chain and residue numbers differing by one.
+    Consecutive as in :func:`dynafold.predict.bonds.follows_previous`: same
+    chain and residue numbers differing by one, or an insertion code on either.
     """
     ca = np.nonzero(topology.ca())[0]
-    same_chain = topology.chain_ids[ca[1:]] == topology.chain_ids[ca[:-1]]
-    next_number = topology.res_ids[ca[1:]] - topology.res_ids[ca[:-1]] == 1
-    keep = same_chain & next_number
+    linked = follows_previous(topology)[topology.residue_index()[ca]]
+    res = topology.residue_index()[ca]
+    keep = linked[1:] & (res[1:] - res[:-1] == 1)
     return ca[:-1][keep], ca[1:][keep]
 
 
@@ -38,17 +39,21 @@ def ca_break_fraction(coords: np.ndarray, topology: Topology,
     return (d > max_distance_A).mean(axis=1)
 
 
-def clash_counts(coords: np.ndarray, topology: Topology,
+def clash_counts(coords: np.ndarray, topology: Topology, reference: np.ndarray | None = None,
                  clash_distance_A: float = CLASH_DISTANCE_A) -> np.ndarray:
     """Number of heavy-atom pairs closer than ``clash_distance_A`` per conformer.
 
     Pairs within one residue or in sequence-adjacent residues of a chain (which
-    hold the bonded and 1-3 neighbours) are not counted. coords: (S, N, 3)
-    Angstrom. Returns (S,) int.
+    hold the bonded and 1-3 neighbours) are not counted, nor are the covalent
+    bonds of :func:`dynafold.predict.bonds.bond_pairs`: with ``reference``
+    (N, 3) Angstrom, e.g. the input structure, its disulfides (SG-SG about
+    2.04 A) are bonds, not clashes. coords: (S, N, 3) Angstrom. Returns (S,) int.
     """
     heavy = np.nonzero(~topology.is_hydrogen())[0]
     res = topology.residue_index()[heavy]
     chain = topology.chain_ids[heavy]
+    bi, bj, _ = bond_pairs(topology, reference)
+    bonded = set(zip(np.minimum(bi, bj).tolist(), np.maximum(bi, bj).tolist()))
     counts = np.zeros(coords.shape[0], dtype=np.int64)
     for s in range(coords.shape[0]):
         pairs = cKDTree(coords[s, heavy]).query_pairs(clash_distance_A, output_type="ndarray")
@@ -56,7 +61,7 @@ def clash_counts(coords: np.ndarray, topology: Topology,
             continue
         a, b = pairs[:, 0], pairs[:, 1]
         far = (chain[a] != chain[b]) | (np.abs(res[a] - res[b]) > 1)
-        counts[s] = int(far.sum())
+        counts[s] = sum((heavy[x], heavy[y]) not in bonded for x, y in pairs[far].tolist())
     return counts
 
 
@@ -83,8 +88,11 @@ def is_valid(break_fraction: np.ndarray, clashes: np.ndarray, max_break_fraction
     return (np.asarray(break_fraction) <= max_break_fraction) & (np.asarray(clashes) <= max_clashes)
 
 
-def passes(coords: np.ndarray, topology: Topology, max_break_fraction: float = 0.01,
-           max_clashes: int = 0) -> np.ndarray:
-    """Boolean (S,): conformers with at most 1 % broken C-alpha links and no clash."""
-    return is_valid(ca_break_fraction(coords, topology), clash_counts(coords, topology),
+def passes(coords: np.ndarray, topology: Topology, reference: np.ndarray | None = None,
+           max_break_fraction: float = 0.01, max_clashes: int = 0) -> np.ndarray:
+    """Boolean (S,): conformers with at most 1 % broken C-alpha links and no clash.
+
+    ``reference`` (N, 3) Angstrom supplies the disulfides, as in :func:`clash_counts`.
+    """
+    return is_valid(ca_break_fraction(coords, topology), clash_counts(coords, topology, reference),
                     max_break_fraction, max_clashes)

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import numpy as np
 
-from dynafold.const import BACKBONE_ATOMS, canonical_method
+from dynafold.const import BACKBONE_ATOMS, DEFAULT_METHOD, canonical_method
 from dynafold.ensemble import Ensemble
 from dynafold.errors import MissingAtomsError, ResourceError
 from dynafold.predict import geometry
 from dynafold.predict.memory import available_bytes, samples_per_batch
 
 MAX_MISSING_BACKBONE_FRACTION = 0.1
+NEAR_RIGID_RATIO = 0.25  # sampled mean RMSF under this fraction of the B-factor head's: near-rigid
 
 
 @dataclass
@@ -49,7 +50,7 @@ class Prediction:
 
 
 def prepare_input(structure: Ensemble) -> tuple[Ensemble, list[str]]:
-    """First conformer, protein heavy atoms, residues with a complete N-CA-C backbone.
+    """First conformer (the template), protein heavy atoms, residues with a complete N-CA-C backbone.
 
     Residues lacking N, CA or C are dropped with a warning; more than 10 % of
     such residues raise MissingAtomsError.
@@ -62,6 +63,8 @@ def prepare_input(structure: Ensemble) -> tuple[Ensemble, list[str]]:
         has[res_idx[topo.atom_names == name], j] = True
     complete = has.all(axis=1)
     warnings = []
+    if structure.n_conformers > 1:
+        warnings.append(f"{structure.name} has {structure.n_conformers} models; the first one is the template")
     if not complete.all():
         keys = [f"{c}{n}{i}" for (c, n, i), ok in zip(topo.residue_keys(), complete) if not ok]
         frac = 1.0 - complete.mean()
@@ -71,6 +74,19 @@ def prepare_input(structure: Ensemble) -> tuple[Ensemble, list[str]]:
         warnings.append(f"dropped {len(keys)} residues with missing backbone atoms: {', '.join(keys[:10])}")
         protein = protein.select_atoms(complete[res_idx])
     return protein, warnings
+
+
+def rigidity_warning(rmsf_A: np.ndarray, bfactor_A2: np.ndarray) -> str | None:
+    """A warning when the sampled RMSF (R,) Angstrom is far below the RMSF implied by
+    the predicted B-factors (R,) Angstrom^2 (mean under ``NEAR_RIGID_RATIO`` of it), else None."""
+    from dynafold.metrics.rmsf import bfactor_to_rmsf
+
+    sampled, implied = float(np.mean(rmsf_A)), float(np.mean(bfactor_to_rmsf(bfactor_A2)))
+    if implied <= 0 or sampled >= NEAR_RIGID_RATIO * implied:
+        return None
+    return (f"near-rigid ensemble: mean C-alpha RMSF {sampled:.2f} A is {sampled / implied:.0%} of the "
+            f"{implied:.2f} A that the predicted B-factors imply; the sampled spread underestimates "
+            "this protein's flexibility")
 
 
 def resolve_device(device: str | None) -> str:
@@ -84,7 +100,7 @@ def resolve_device(device: str | None) -> str:
     return device
 
 
-def sample_ensemble(structure: Ensemble, *, method: str = "xray", n_samples: int = 100,
+def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samples: int = 100,
                     steps: int | None = None, step_scale: float | None = None,
                     noise_scale: float | None = None, seed: int = 0, checkpoint: str | Path | None = None,
                     device: str | None = None, batch_size: int | None = None,
@@ -96,7 +112,9 @@ def sample_ensemble(structure: Ensemble, *, method: str = "xray", n_samples: int
     ``keep_valid`` more batches are drawn (at most ``max_attempts`` times
     ``n_samples`` in all) until ``n_samples`` conformers pass the geometry
     check; when too few pass, the best of the others fill the ensemble and a
-    warning says so. ``progress(done, total)`` is called after every batch.
+    warning says so. ``progress(done, total)`` is called after every denoising
+    step, counted over all batches (``total`` = steps x batches; it grows when
+    ``keep_valid`` draws more batches).
     ``steps``, ``step_scale`` and ``noise_scale`` override the sampler's
     settings of the method (:func:`dynafold.model.config.method_sampler`);
     None keeps its default.
@@ -129,30 +147,36 @@ def sample_ensemble(structure: Ensemble, *, method: str = "xray", n_samples: int
     atom_mask[:, cfg.atom_slots:] = False  # slots the model does not place
     t1 = time.perf_counter()
     bfactor = model.predict_bfactor(batch)[0].float().cpu().numpy()
+    # the input in the sampled atom order: peptide links broken there and its disulfides
+    reference = ensemble_from_atom14(feats["template_coords"].numpy()[None], protein, atom_mask, method).coords[0]
     limit = n_samples * (max_attempts if keep_valid else 1)
     chunks: list[np.ndarray] = []
     breaks_parts: list[np.ndarray] = []
     clash_parts: list[np.ndarray] = []
-    n_done = n_valid = 0
+    n_done = n_valid = n_batches = 0
+    planned = -(-n_samples // batch_size)  # batches; --keep-valid may add more
+
+    def on_step(done: int, _: int) -> None:
+        if progress:
+            progress(n_batches * sampler.steps + done, max(planned, n_batches + 1) * sampler.steps)
+
     while n_done < limit and (n_done < n_samples or (keep_valid and n_valid < n_samples)):
         size = min(batch_size, limit - n_done)
         xyz = np.zeros((size, n_res, NUM_ATOM_SLOTS, 3), dtype=np.float32)
-        xyz[..., : cfg.atom_slots, :] = model.sample(batch, size, generator=generator, sampler=sampler)[0].cpu()
+        xyz[..., : cfg.atom_slots, :] = model.sample(batch, size, generator=generator, sampler=sampler,
+                                                     on_step=on_step)[0].cpu()
         chunk = ensemble_from_atom14(xyz, protein, atom_mask, method)
         chunks.append(chunk.coords)
         breaks_parts.append(geometry.ca_break_fraction(chunk.coords, chunk.topology))
-        clash_parts.append(geometry.clash_counts(chunk.coords, chunk.topology))
+        clash_parts.append(geometry.clash_counts(chunk.coords, chunk.topology, reference))
         n_valid += int(geometry.is_valid(breaks_parts[-1], clash_parts[-1]).sum())
         n_done += size
-        if progress:
-            progress(min(n_done, n_samples), n_samples)
+        n_batches += 1
     t2 = time.perf_counter()
     sampled = Ensemble(topology=chunk.topology, coords=np.concatenate(chunks), method=method,
                        name=structure.name)
     breaks, clashes = np.concatenate(breaks_parts), np.concatenate(clash_parts)
     valid = geometry.is_valid(breaks, clashes)
-    # the input in the sampled atom order: peptide links broken there and its disulfides
-    reference = ensemble_from_atom14(feats["template_coords"].numpy()[None], protein, atom_mask, method).coords[0]
     bonds_ok = geometry.bond_length_fraction(sampled.coords, sampled.topology, reference)
     order = np.arange(n_samples)
     if keep_valid:
@@ -163,6 +187,8 @@ def sample_ensemble(structure: Ensemble, *, method: str = "xray", n_samples: int
                             f"the geometry check; {n_samples - int(valid.sum())} failing ones are kept")
     sampled = sampled.select_frames(order)
     rmsf = residue_rmsf(sampled) if sampled.n_conformers > 1 else np.zeros(n_res)
+    if sampled.n_conformers > 1 and (rigid := rigidity_warning(rmsf, bfactor[:n_res])):
+        warnings.append(rigid)
     return Prediction(
         ensemble=sampled, bfactor_A2=bfactor[:n_res], rmsf_A=rmsf, valid=valid[order],
         ca_break_fraction=breaks[order], clashes=clashes[order], bond_ok_fraction=bonds_ok[order],

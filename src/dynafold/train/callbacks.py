@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import lightning as L
@@ -34,10 +35,19 @@ class RunRecorder(L.Callback):
     Checkpoints: RUN_DIR/step_NNNNNNN.safetensors and RUN_DIR/model.safetensors
     (EMA weights, readable by :func:`dynafold.model.load_model`), RUN_DIR/config.json,
     and the resumable state (RUN_DIR/state.json + state_NNNNNNN.safetensors).
+
+    ``progress(step, max_steps, terms)`` is called after every step with the loss
+    terms. When ``stop()`` turns true or the process receives SIGTERM, the run
+    saves a resumable checkpoint after the current step and ends;
+    ``stopped_at`` then holds that step.
     """
 
-    def __init__(self, run_dir: Path, run_config: dict, val_dataset: EnsembleDataset | None) -> None:
+    def __init__(self, run_dir: Path, run_config: dict, val_dataset: EnsembleDataset | None,
+                 progress: Callable[[int, int, dict[str, float]], None] | None = None,
+                 stop: Callable[[], bool] | None = None) -> None:
         self.run_dir, self.run_config, self.val_dataset = Path(run_dir), run_config, val_dataset
+        self.progress, self.stop = progress, stop
+        self.stopped_at: int | None = None
         self.t0 = time.perf_counter()
 
     def on_fit_start(self, trainer: L.Trainer, pl_module) -> None:
@@ -62,8 +72,16 @@ class RunRecorder(L.Callback):
         if self.val_dataset is not None and cfg.val_every and (step % cfg.val_every == 0 or last):
             with pl_module.ema.applied(pl_module.model):
                 self._log({"step": step, **validate(pl_module.model, self.val_dataset, cfg, pl_module.seed)})
-        if step % cfg.checkpoint_every == 0 or last:
+        saved = step % cfg.checkpoint_every == 0 or last
+        if saved:
             self.checkpoint(trainer, pl_module, step)
+        if self.progress:
+            self.progress(step, cfg.max_steps, pl_module.last_terms)
+        if not last and (trainer.received_sigterm or (self.stop is not None and self.stop())):
+            if not saved:
+                self.checkpoint(trainer, pl_module, step)
+            self.stopped_at = step
+            trainer.should_stop = True
 
     def checkpoint(self, trainer: L.Trainer, pl_module, step: int) -> None:
         model, ema = pl_module.model, pl_module.ema

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +16,9 @@ from dynafold.train.state import STATE_JSON
 def train(store: str | os.PathLike, preset_name: str, out: str | os.PathLike, *, max_steps: int | None = None,
           resume: bool = False, devices: int | str = 1, num_nodes: int = 1, strategy: str = "auto",
           accelerator: str = "auto", seed: int = 0, val_systems: Sequence[str] = (),
-          train_systems: Sequence[str] | None = None, callbacks: Sequence = (), **overrides) -> Path:
+          train_systems: Sequence[str] | None = None, callbacks: Sequence = (),
+          progress: Callable[[int, int, dict[str, float]], None] | None = None,
+          stop: Callable[[], bool] | None = None, **overrides) -> Path:
     """Train (or continue training) a model on a prepared store; returns the final checkpoint.
 
     Parameters
@@ -32,10 +34,14 @@ def train(store: str | os.PathLike, preset_name: str, out: str | os.PathLike, *,
     train_systems : store systems to train on (default: all but ``val_systems``);
         none of them may be a validation system.
     callbacks : extra Lightning callbacks.
+    progress : called as ``progress(step, max_steps, loss_terms)`` after every step.
+    stop : polled after every step; when it returns True (or on SIGTERM) the run
+        writes a resumable checkpoint and returns early (state.json holds the step).
     overrides : TrainConfig fields replacing the preset's (new runs only).
     """
     import lightning as L
     import torch
+    from lightning.pytorch.utilities.exceptions import SIGTERMException
 
     from dynafold.data.dataset import EnsembleDataset
     from dynafold.train.callbacks import MODEL_NAME, RunRecorder
@@ -84,11 +90,16 @@ def train(store: str | os.PathLike, preset_name: str, out: str | os.PathLike, *,
     if start >= train_cfg.max_steps:
         return out / MODEL_NAME
     gpu = torch.cuda.is_available() and accelerator in ("auto", "gpu", "cuda")
+    recorder = RunRecorder(out, run_config, val_set, progress=progress, stop=stop)
     trainer = L.Trainer(
         accelerator=accelerator, devices=devices, num_nodes=num_nodes, strategy=strategy,
         precision="bf16-mixed" if gpu else "32-true", max_steps=train_cfg.max_steps - start, max_epochs=1,
         enable_checkpointing=False, logger=False, enable_progress_bar=False, enable_model_summary=False,
         use_distributed_sampler=False, num_sanity_val_steps=0, limit_val_batches=0,
-        callbacks=[RunRecorder(out, run_config, val_set), *callbacks], default_root_dir=str(out))
-    trainer.fit(module)
+        callbacks=[recorder, *callbacks], default_root_dir=str(out))
+    try:
+        trainer.fit(module)
+    except SIGTERMException:  # Lightning ends the run after the step at which the recorder saved the state
+        if recorder.stopped_at is None:
+            raise
     return out / MODEL_NAME

@@ -7,7 +7,7 @@ not read (with mdtraj, recorded in the provenance), and runs ``dynafold
 prepare`` into one store. Writes ``provenance.json`` beside the store's
 ``manifest.json`` (package, version, paths inside the archive, licence, per
 system), then checks the validation split against every stored system by
-sequence identity and writes the training list.
+sequence identity and checks the committed training list against it.
 
 Rerunnable: archives, extracted files, converted inputs and prepared systems
 that exist are skipped.
@@ -36,6 +36,7 @@ HERE = Path(__file__).resolve().parent
 SPLIT_CSV = HERE / "validation_split.csv"
 TRAIN_LIST = HERE / "training_systems.txt"
 IDENTITY_LIMIT = 0.40
+IDENTITY_MIN_LENGTH = 20  # residues: shorter peptides are scored as if this long
 BROKEN_JUMP_A = 40.0  # consecutive C-alpha atoms this far apart: molecule split by the periodic box
 PDB_LICENCE = "CC0-1.0 (wwPDB data)"
 
@@ -438,13 +439,17 @@ def chain_sequences(ensemble) -> list[str]:
 
 
 def identity(a: str, b: str) -> float:
-    """Identical aligned residues over the shorter sequence (global alignment, BLOSUM62)."""
+    """Identical aligned residues over the shorter sequence (global alignment, BLOSUM62).
+
+    The denominator is at least ``IDENTITY_MIN_LENGTH``: a dozen residues of a peptide match five of
+    any long protein by chance, which says nothing about homology.
+    """
     import gemmi
 
     if not a or not b:
         return 0.0
     result = gemmi.align_string_sequences(list(a), list(b), [], gemmi.AlignmentScoring("b"))
-    return result.match_count / min(len(a), len(b))
+    return result.match_count / max(min(len(a), len(b)), IDENTITY_MIN_LENGTH)
 
 
 def system_identity(a: list[str], b: list[str]) -> float:
@@ -453,17 +458,18 @@ def system_identity(a: list[str], b: list[str]) -> float:
 
 
 def check_split(store: Path, split_csv: Path, train_list: Path) -> bool:
-    """Print every pair above the identity limit, flag pairs crossing the split, write the training list.
+    """Print every pair above the identity limit, flag pairs crossing the split, check the training list.
 
-    Systems broken across periodic boundaries are reported and left out of the training list
-    (remove them from the store before training on all of it).
+    The training list (committed beside this script) must name stored systems only, none of the
+    validation split and none broken across periodic boundaries.
     """
     info = survey(store)
     with open(split_csv) as fh:
-        val = {row["system"]: row for row in csv.DictReader(fh)}
-    missing = sorted(set(val) - set(info))
+        val = {row["name"]: row for row in csv.DictReader(fh)}
+    train = train_list.read_text().split()
+    missing = sorted((set(val) | set(train)) - set(info))
     if missing:
-        log(f"validation systems missing from the store: {', '.join(missing)}")
+        log(f"split or training systems missing from the store: {', '.join(missing)}")
     names = sorted(info)
     log(f"sequence identity > {IDENTITY_LIMIT:.0%} over the shorter chain (all pairs):")
     leaks = []
@@ -471,25 +477,27 @@ def check_split(store: Path, split_csv: Path, train_list: Path) -> bool:
         for b in names[i + 1:]:
             ident = system_identity(info[a][1], info[b][1])
             if ident > IDENTITY_LIMIT:
-                crossing = (a in val) != (b in val)
+                crossing = (a in val and b in train) or (b in val and a in train)
                 if crossing:
                     leaks.append((a, b, ident))
                 log(f"  {a:24s} {b:24s} {ident:6.1%}{'  CROSSES THE SPLIT' if crossing else ''}")
     broken = [n for n in names if info[n][2] > BROKEN_JUMP_A]
     for n in broken:
-        log(f"left out of training: {n}: consecutive C-alpha atoms {info[n][2]:.0f} A apart "
+        log(f"not for training: {n}: consecutive C-alpha atoms {info[n][2]:.0f} A apart "
             "(molecule broken across periodic boundaries)")
-    train = [n for n in names if n not in val and n not in broken]
+    bad = sorted(set(train) & (set(val) | set(broken)))
+    if bad:
+        log(f"training list names held-out or broken systems: {', '.join(bad)}")
     kinds: dict[str, int] = {}
     for n in train:
-        kinds[info[n][0]] = kinds.get(info[n][0], 0) + 1
-    train_list.write_text("\n".join(train) + "\n")
-    log(f"validation: {len(val)} systems; training: {len(train)} systems {kinds}; list in {train_list}")
+        if n in info:
+            kinds[info[n][0]] = kinds.get(info[n][0], 0) + 1
+    log(f"validation: {len(val)} systems; training list: {len(train)} systems {kinds}")
     if leaks:
         log(f"SPLIT LEAKS: {len(leaks)} pairs share > {IDENTITY_LIMIT:.0%} identity across the split")
     else:
         log(f"identity check: no training system shares > {IDENTITY_LIMIT:.0%} identity with a validation system")
-    return not leaks and not missing
+    return not leaks and not missing and not bad
 
 
 def markdown_table(store: Path) -> str:

@@ -10,6 +10,7 @@ the geometry checks of the sampled ensembles and the B-factor head's Pearson r
 with the deposited C-alpha B-factors of the held-out X-ray structures.
 
 Usage: python training/evaluate_shipped.py CHECKPOINT STORE OUT_DIR [--samples N] [--steps N] [--workers N]
+       [--methods md,xray]
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=100)
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated method labels to sample")
     args = parser.parse_args()
 
     from dynafold.bench import benchmark
@@ -94,11 +96,12 @@ def main() -> None:
     if not csv_path.exists():
         make_targets_from("store", args.store, csv_path, HERE / "validation_split.csv")
     targets = [t.name for t in read_targets(csv_path)]
+    methods = args.methods.split(",")
     jobs = [(args.checkpoint, str(csv_path), name, method, args.samples, args.steps)
-            for name in targets for method in METHODS]
+            for name in targets for method in methods]
     with ProcessPoolExecutor(args.workers) as pool:
         geometry_rows = list(pool.map(sample_one, jobs))
-    gens = [f"files:{args.out / 'samples' / f'dynafold-{m}'}" for m in METHODS] + ["anm", "gnm", "md-split"]
+    gens = [f"files:{args.out / 'samples' / f'dynafold-{m}'}" for m in methods] + ["anm", "gnm", "md-split"]
     for atoms in ("ca", "heavy"):
         benchmark(csv_path, gens, args.out / f"report_{atoms}", atoms=atoms, samples=args.samples)
         print(f"## {atoms}\n")

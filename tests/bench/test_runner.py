@@ -171,7 +171,9 @@ def test_new_weights_miss_the_cache(shared_targets, tmp_path):
     first = run()
     assert not first["cached"] and run()["cached"]
     torch.manual_seed(1)
-    save_checkpoint(weights, DynafoldModel(MODEL_PRESETS["tiny"]))
+    model = DynafoldModel(MODEL_PRESETS["tiny"])
+    torch.nn.init.normal_(model.denoiser.out[1].weight, std=0.3)  # untrained models share a zero output layer
+    save_checkpoint(weights, model)
     retrained = run()
     assert not retrained["cached"] and retrained["key"] != first["key"]
     assert retrained["metrics"] != first["metrics"]

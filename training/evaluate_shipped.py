@@ -77,6 +77,31 @@ def bfactor_rows(checkpoint: str, store: Path, names: list[str]) -> list[str]:
     return rows
 
 
+def per_target_rows(results_json: Path, csv_path: Path) -> list[str]:
+    """Per target and generator: RMSF r, mean RMSF over the reference's, diversity (and the reference's)."""
+    import json
+
+    from dynafold.bench.targets import load_reference, read_targets
+    from dynafold.metrics.ensemble import lddt_diversity
+    from dynafold.metrics.lddt import lddt_matrix
+
+    per_target = json.loads(results_json.read_text())["per_target"]
+    rows = []
+    for target in read_targets(csv_path):
+        ref = load_reference(target).protein().ca()
+        ref_div = lddt_diversity(lddt_matrix(ref.coords[:200], ref.coords[:200], ref.topology.residue_index()).global_)
+        for label, metrics in per_target.items():
+            m = metrics.get(target.name)
+            if not m:
+                continue
+            rmsf = m["rmsf"]
+            ratio = np.mean(rmsf["pred_A"]) / np.mean(rmsf["ref_A"])
+            rows.append(f"| {target.name} | {label} | {rmsf['pearson']:.2f} | {np.mean(rmsf['pred_A']):.2f} / "
+                        f"{np.mean(rmsf['ref_A']):.2f} ({ratio:.2f}x) | {m['lddt']['diversity']:.3f} / {ref_div:.3f} | "
+                        f"{m['lddt']['precision']:.3f} |")
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("checkpoint")
@@ -106,7 +131,11 @@ def main() -> None:
         benchmark(csv_path, gens, args.out / f"report_{atoms}", atoms=atoms, samples=args.samples)
         print(f"## {atoms}\n")
         print((args.out / f"report_{atoms}" / "table.md").read_text())
-    print(f"## geometry ({args.samples} samples, {args.steps} steps)\n")
+    print("## per target (C-alpha)\n")
+    print("| target | generator | RMSF r | mean RMSF pred / ref (A) | diversity pred / ref | precision |")
+    print("|---|---|---|---|---|---|")
+    print("\n".join(per_target_rows(args.out / "report_ca" / "results.json", csv_path)))
+    print(f"\n## geometry ({args.samples} samples, {args.steps} steps)\n")
     print("| target | method | mean RMSF (A) | CA breaks > 4.2 A (% links) | clashing pairs / sample | "
           "bonds within 0.2 A of ideal (%) | passing | sampling s |")
     print("|---|---|---|---|---|---|---|---|")

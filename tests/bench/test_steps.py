@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 
 def test_steps_option_reaches_the_sampler(shared_data, tmp_path, monkeypatch):
-    from dynafold.bench import generators
+    import dynafold.predict
     from dynafold.cli import cli
 
     nmr = shared_data / "nmr" / "1l2y.pdb"
@@ -20,7 +20,7 @@ def test_steps_option_reaches_the_sampler(shared_data, tmp_path, monkeypatch):
         calls.append(kwargs)
         return SimpleNamespace(ensemble=structure.protein().select_frames(slice(0, kwargs["n_samples"])))
 
-    monkeypatch.setattr(generators, "model_sampler", lambda: fake_sampler)
+    monkeypatch.setattr(dynafold.predict, "sample_ensemble", fake_sampler)
     res = CliRunner().invoke(cli, ["benchmark", str(tmp_path / "targets.csv"), "-g", "dynafold-md", "--steps", "7",
                                    "--samples", "3", "--ref-frames", "5", "--out", str(tmp_path / "r")])
     assert res.exit_code == 0, res.output

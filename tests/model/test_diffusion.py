@@ -160,3 +160,14 @@ def test_denoiser_output_of_an_item_does_not_depend_on_its_batch(model, trp_batc
         alone = model.denoiser(x[:1, :, :20], sigma[:1], one)
     m = trp_batch["atom_mask"][:1, :20][:, None].expand(-1, 2, -1, -1)
     torch.testing.assert_close(both[:1, :, :20][m], alone[m], atol=1e-4, rtol=1e-4)
+
+
+def test_method_sampler_defaults_and_overrides():
+    from dynafold.const import METHOD_STEP_SCALE
+    from dynafold.model.config import method_sampler
+
+    assert method_sampler("md").step_scale == METHOD_STEP_SCALE["md"] == 1.0
+    assert method_sampler("xray").step_scale == METHOD_STEP_SCALE["xray"] == 1.5
+    assert method_sampler("other").step_scale == SamplerConfig().step_scale
+    custom = method_sampler("md", step_scale=1.3, noise_scale=0.9)
+    assert (custom.step_scale, custom.noise_scale, custom.steps) == (1.3, 0.9, SamplerConfig().steps)

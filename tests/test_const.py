@@ -46,3 +46,15 @@ def test_residue_tables():
     assert const.canonical_residue("HIE") == "HIS" and const.canonical_residue("ALA") == "ALA"
     assert const.canonical_residue("LIG") == "LIG"
     assert not const.WATER_NAMES & const.ION_NAMES
+
+
+def test_atom14_layout_names_its_slots():
+    assert const.CA_SLOT == 1 and const.CB_SLOT == 4 and const.NUM_ATOM_SLOTS == 14
+    assert all(const.ATOM14_SLOT[res]["CA"] == const.CA_SLOT for res in const.RESIDUE_TYPES)
+    assert all(const.ATOM14_SLOT[res]["CB"] == const.CB_SLOT for res in const.RESIDUE_HEAVY_ATOMS if res != "GLY")
+    assert max(len(atoms) for atoms in const.RESIDUE_HEAVY_ATOMS.values()) == const.NUM_ATOM_SLOTS
+    elements = const.slot_elements()
+    cys = const.RESIDUE_TYPES.index("CYS")
+    assert elements.shape == (const.NUM_RESIDUE_TYPES, const.NUM_ATOM_SLOTS)
+    assert const.ATOM_ELEMENTS[elements[cys, const.ATOM14_SLOT["CYS"]["SG"]]] == "S"
+    assert (elements[const.RESIDUE_TYPES.index("GLY"), 4:] == len(const.ATOM_ELEMENTS)).all()

@@ -101,6 +101,29 @@ RESIDUE_HEAVY_ATOMS: dict[str, tuple[str, ...]] = {
     "VAL": ("N", "CA", "C", "O", "CB", "CG1", "CG2"),
 }
 
+# The atom-14 layout: one slot per heavy atom of a residue, in the order of RESIDUE_HEAVY_ATOMS
+# (N, CA, C, O, CB, ...); unknown residues ("UNK") keep their backbone.
+NUM_ATOM_SLOTS = 14
+ATOM14_SLOT: dict[str, dict[str, int]] = {
+    **{res: {atom: i for i, atom in enumerate(atoms)} for res, atoms in RESIDUE_HEAVY_ATOMS.items()},
+    "UNK": {atom: i for i, atom in enumerate(BACKBONE_ATOMS)},
+}
+CA_SLOT = BACKBONE_ATOMS.index("CA")
+CB_SLOT = len(BACKBONE_ATOMS)
+ATOM_ELEMENTS = ("C", "N", "O", "S")  # element classes of protein heavy atoms; len() marks an empty slot
+
+
+def slot_elements() -> np.ndarray:
+    """Element class (index into ATOM_ELEMENTS, len(ATOM_ELEMENTS) for an empty slot) of each (residue type, slot).
+
+    Returns (NUM_RESIDUE_TYPES, NUM_ATOM_SLOTS) int64, rows in the order of ``RESIDUE_TYPES``.
+    """
+    table = np.full((len(RESIDUE_TYPES), NUM_ATOM_SLOTS), len(ATOM_ELEMENTS), dtype=np.int64)
+    for r, name in enumerate(RESIDUE_TYPES):
+        for atom, slot in ATOM14_SLOT[name].items():
+            table[r, slot] = ATOM_ELEMENTS.index(atom[0])
+    return table
+
 
 def canonical_method(method: str) -> str:
     """Return the canonical method label ('md', 'xray', ...); unknown labels raise."""

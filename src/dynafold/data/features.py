@@ -13,9 +13,11 @@ from dataclasses import replace
 import numpy as np
 
 from dynafold.const import (
-    BACKBONE_ATOMS,
+    ATOM14_SLOT,
     C_OXT_BOND_A,
+    CA_SLOT,
     METHOD_IDS,
+    NUM_ATOM_SLOTS,
     RESIDUE_HEAVY_ATOMS,
     RESIDUE_TYPES,
     TERMINAL_OXYGEN,
@@ -25,25 +27,8 @@ from dynafold.const import (
 from dynafold.ensemble import Ensemble, Topology
 from dynafold.errors import NoProteinError
 
-NUM_ATOM_SLOTS = 14
 UNK = "UNK"
-_CA = BACKBONE_ATOMS.index("CA")  # atom14 slot of the C-alpha
 _RES_TYPE_INDEX = {name: i for i, name in enumerate(RESIDUE_TYPES)}
-_SLOT_OF = {res: {atom: i for i, atom in enumerate(atoms)} for res, atoms in RESIDUE_HEAVY_ATOMS.items()}
-_SLOT_OF[UNK] = {atom: i for i, atom in enumerate(BACKBONE_ATOMS)}
-ATOM_ELEMENTS = ("C", "N", "O", "S")  # element classes of protein heavy atoms; index 4 = empty slot
-
-
-def slot_elements() -> np.ndarray:
-    """Element class (index into ATOM_ELEMENTS, 4 for an empty slot) of each (residue type, slot).
-
-    Returns (NUM_RESIDUE_TYPES, 14) int64, rows in the order of ``const.RESIDUE_TYPES``.
-    """
-    table = np.full((len(RESIDUE_TYPES), NUM_ATOM_SLOTS), len(ATOM_ELEMENTS), dtype=np.int64)
-    for r, name in enumerate(RESIDUE_TYPES):
-        for atom, slot in _SLOT_OF[name].items():
-            table[r, slot] = ATOM_ELEMENTS.index(atom[0])
-    return table
 
 
 def token_residue_names(topology: Topology) -> np.ndarray:
@@ -63,7 +48,7 @@ def atom14_index(topology: Topology) -> np.ndarray:
     names = token_residue_names(topology)
     index = np.full((len(names), NUM_ATOM_SLOTS), -1, dtype=np.int64)
     for atom, (r, atom_name) in enumerate(zip(res_idx, topology.atom_names)):
-        slot = _SLOT_OF[names[r]].get(str(atom_name))
+        slot = ATOM14_SLOT[names[r]].get(str(atom_name))
         if slot is not None and index[r, slot] < 0:
             index[r, slot] = atom
     return index
@@ -133,7 +118,7 @@ def template_enm_features(coords14: np.ndarray, atom_mask: np.ndarray) -> tuple[
     """:func:`dynafold.enm.enm_features` of the C-alpha atoms of atom14 coords (R, 14, 3), mask (R, 14)."""
     from dynafold.enm import enm_features
 
-    return enm_features(coords14[:, _CA, :], atom_mask[:, _CA])
+    return enm_features(coords14[:, CA_SLOT, :], atom_mask[:, CA_SLOT])
 
 
 def featurize(ensemble: Ensemble, method: str | None = None, reference_index: int = 0,

@@ -21,8 +21,7 @@ import math
 import torch
 from torch import nn
 
-from dynafold.const import NUM_RESIDUE_TYPES
-from dynafold.data.features import ATOM_ELEMENTS, slot_elements
+from dynafold.const import ATOM_ELEMENTS, CA_SLOT, NUM_RESIDUE_TYPES, slot_elements
 from dynafold.model.atom_attention import AtomTransformer, key_windows, query_windows
 from dynafold.model.config import ModelConfig
 from dynafold.model.diffusion import edm_preconditioning, masked_centroid
@@ -226,13 +225,13 @@ class Denoiser(nn.Module):
     def pair_bias_noisy(self, x: torch.Tensor, tmpl: torch.Tensor, rot: torch.Tensor, atom_mask: torch.Tensor,
                         sigma: torch.Tensor, c_in: torch.Tensor) -> torch.Tensor:
         """Token attention bias from the noisy C-alpha pairs, (B, S, R, R, layers * heads)."""
-        ca = x[..., 1, :]  # (B, S, R, 3)
+        ca = x[..., CA_SLOT, :]  # (B, S, R, 3)
         diff = ca[:, :, None, :, :] - ca[:, :, :, None, :]  # x_j - x_i
         local = torch.einsum("brji,bsrkj->bsrki", rot, diff) * c_in
         dist = vector_length(diff)
-        tmpl_dist = torch.cdist(tmpl[..., 1, :], tmpl[..., 1, :])[:, None]
+        tmpl_dist = torch.cdist(tmpl[..., CA_SLOT, :], tmpl[..., CA_SLOT, :])[:, None]
         dev = (dist - tmpl_dist) * torch.rsqrt(sigma**2 + 1.0)[..., None, None]
-        ca_mask = atom_mask[..., 1]
+        ca_mask = atom_mask[..., CA_SLOT]
         pair_mask = (ca_mask[:, :, None] & ca_mask[:, None, :]).to(x.dtype)[:, None, ..., None]
         feats = torch.cat([local, (dist * c_in[..., 0])[..., None], dev[..., None]], dim=-1) * pair_mask
         return self.pair_noisy(feats)

@@ -10,14 +10,13 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from dynafold.const import DISTOGRAM_BOUNDARIES_A, NUM_METHODS, NUM_RESIDUE_TYPES
+from dynafold.const import CA_SLOT, CB_SLOT, DISTOGRAM_BOUNDARIES_A, NUM_METHODS, NUM_RESIDUE_TYPES
 from dynafold.enm import MODELS as ENM_MODELS
 from dynafold.model.config import ModelConfig
 
 ENM_FEATURES = len(ENM_MODELS)  # per-residue and per-pair features, one per network model
 from dynafold.model.frames import backbone_frames
 
-CA_SLOT, CB_SLOT = 1, 4
 
 
 def representative_coords(coords: torch.Tensor, atom_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

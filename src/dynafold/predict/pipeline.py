@@ -121,7 +121,8 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
     """
     import torch
 
-    from dynafold.data.features import NUM_ATOM_SLOTS, ensemble_from_atom14, featurize
+    from dynafold.const import NUM_ATOM_SLOTS
+    from dynafold.data.features import ensemble_from_atom14, featurize
     from dynafold.metrics.rmsf import residue_rmsf
     from dynafold.model.checkpoint import default_checkpoint, load_checkpoint, model_version
     from dynafold.model.config import method_sampler

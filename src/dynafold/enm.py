@@ -27,6 +27,7 @@ GNM_CUTOFF_A = 7.3
 SPRING_GAMMA = 1.0
 ZERO_MODE_TOL = 1e-6  # eigenvalues below this (relative to the largest) are zero modes
 MODELS = ("anm", "gnm")
+CUTOFFS_A = {"anm": ANM_CUTOFF_A, "gnm": GNM_CUTOFF_A}  # contact cutoff of each network model
 MIN_RESIDUES = 4  # fewer C-alpha atoms than this carry no elastic-network information
 
 
@@ -86,8 +87,7 @@ def residue_covariance(ca_A: np.ndarray, model: str) -> np.ndarray:
     from scipy.sparse.csgraph import connected_components
 
     x = np.asarray(ca_A, dtype=np.float64)
-    cutoff = ANM_CUTOFF_A if check_model(model) == "anm" else GNM_CUTOFF_A
-    _, labels = connected_components(cdist(x, x) < cutoff, directed=False)
+    _, labels = connected_components(cdist(x, x) < CUTOFFS_A[check_model(model)], directed=False)
     cov = np.zeros((len(x), len(x)))
     for part in np.unique(labels):
         idx = np.flatnonzero(labels == part)

@@ -53,12 +53,17 @@ def _noisy(batch, sigma: float, n: int, seed: int) -> torch.Tensor:
     return x + sigma * torch.randn(x.shape, generator=g)
 
 
+def _denoised(model, batch, sigma: float, sigma_high: float):
+    """(cond, x, sigma, D(x)) for two noisy copies per item at noise levels sigma and sigma_high."""
+    cond = model.condition(batch)
+    x = _noisy(batch, sigma, 2, 0)
+    levels = torch.tensor([[sigma, sigma_high]] * batch["coords"].shape[0])
+    return cond, x, levels, model.denoiser(x, levels, cond)
+
+
 def test_denoiser_is_se3_equivariant(model, trp_batch):
     with torch.no_grad():
-        cond = model.condition(trp_batch)
-        x = _noisy(trp_batch, 3.0, 2, 0)
-        sigma = torch.tensor([[3.0, 40.0], [3.0, 40.0]])
-        out = model.denoiser(x, sigma, cond)
+        cond, x, sigma, out = _denoised(model, trp_batch, 3.0, 40.0)
         rot, shift = random_rigid(5)
         moved = dict(cond, template_coords=transform(cond["template_coords"], rot, shift))
         out_moved = model.denoiser(transform(x, rot, shift), sigma, moved)
@@ -151,10 +156,7 @@ def test_atom_layout_packs_real_atoms_in_slot_order():
 def test_denoiser_output_of_an_item_does_not_depend_on_its_batch(model, trp_batch):
     """Packed atoms: Trp-cage alone equals Trp-cage padded next to CD2 (a longer atom sequence)."""
     with torch.no_grad():
-        cond = model.condition(trp_batch)
-        x = _noisy(trp_batch, 2.0, 2, 0)
-        sigma = torch.tensor([[2.0, 20.0], [2.0, 20.0]])
-        both = model.denoiser(x, sigma, cond)
+        cond, x, sigma, both = _denoised(model, trp_batch, 2.0, 20.0)
         one = {k: (v[:1, :20] if v.dim() > 1 else v[:1]) for k, v in cond.items()}
         one["z"] = cond["z"][:1, :20, :20]
         alone = model.denoiser(x[:1, :, :20], sigma[:1], one)

@@ -52,6 +52,9 @@ SIGMA_DATA = 16.0
 # --- lDDT -------------------------------------------------------------------
 LDDT_INCLUSION_RADIUS_A = 15.0
 LDDT_THRESHOLDS_A = (0.5, 1.0, 2.0, 4.0)
+# training's local-geometry term: atom pairs of one residue or of sequence neighbours closer than
+# this in the truth (bonds, bond angles, ring 1-4 pairs)
+LOCAL_GEOMETRY_RADIUS_A = 3.0
 
 # --- chemistry --------------------------------------------------------------
 AMINO_ACIDS_3TO1: dict[str, str] = {

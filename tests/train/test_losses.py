@@ -7,10 +7,10 @@ import pytest
 import torch
 from scipy.spatial.transform import Rotation
 
-from dynafold.const import BFACTOR_BOUNDARIES_A2
+from dynafold.const import BFACTOR_BOUNDARIES_A2, LOCAL_GEOMETRY_RADIUS_A
 from dynafold.data.features import atom14_coords
 from dynafold.io import load
-from dynafold.train.losses import bfactor_loss, denoising_loss, distogram_loss, smooth_lddt_loss
+from dynafold.train.losses import bfactor_loss, denoising_loss, distogram_loss, local_geometry_loss, smooth_lddt_loss
 
 
 @pytest.fixture(scope="module")
@@ -130,3 +130,29 @@ def test_single_conformer_systems_join_the_diffusion_terms_at_the_set_step():
     assert small.single_conformer_from_step < small.max_steps
     assert TrainConfig().denoises_single_conformers(0)
     assert not TrainConfig(denoise_single_conformer=False).denoises_single_conformers(10**6)
+
+
+def test_local_geometry_loss_against_a_float64_loop(trp):
+    coords, mask = trp
+    pred, true, w = coords[None, :2].double(), coords[None, 5:7].double(), mask[None]
+    got = local_geometry_loss(pred, true, w)
+    assert float(local_geometry_loss(true, true, w)) == 0.0
+    rot, shift = _rigid(2)
+    assert float(local_geometry_loss(pred @ rot.T.double() + shift, true, w)) == pytest.approx(float(got), rel=1e-4)  # float32 inside
+    atoms = [(r, a) for r in range(mask.shape[0]) for a in range(mask.shape[1]) if mask[r, a]]
+    per_model = []
+    for m in range(2):
+        p, t = pred[0, m].numpy(), true[0, m].numpy()
+        errs = []
+        for i, (ri, ai) in enumerate(atoms):
+            for rj, aj in atoms[i + 1:]:
+                d_t = np.linalg.norm(t[ri, ai] - t[rj, aj])
+                if rj - ri > 1 or d_t >= LOCAL_GEOMETRY_RADIUS_A:
+                    continue
+                e = abs(np.linalg.norm(p[ri, ai] - p[rj, aj]) - d_t)
+                errs.append(0.5 * e * e if e < 1.0 else e - 0.5)
+        per_model.append(np.mean(errs))
+    assert float(got) == pytest.approx(np.mean(per_model), rel=1e-4)
+    stretched = pred.clone()
+    stretched[0, :, 3, 4:] += torch.tensor([0.4, 0.0, 0.0], dtype=torch.float64)  # a side chain moved off its CB
+    assert float(local_geometry_loss(stretched, true, w)) > float(got)

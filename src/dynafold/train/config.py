@@ -9,9 +9,10 @@ from dynafold.model.config import MODEL_PRESETS, ModelConfig
 
 
 def _loss_weights() -> dict[str, float]:
-    # diffusion multiplies (denoising MSE + smooth_lddt * smooth lDDT), as in AlphaFold3; the B-factor
+    # diffusion multiplies (denoising MSE + smooth_lddt * smooth lDDT + local_geometry * bond and angle
+    # distance error), as in AlphaFold3 plus the local term that keeps sampled chains intact; the B-factor
     # cross-entropy (about 4 nats untrained) weighs enough to be learned beside the diffusion terms
-    return {"diffusion": 4.0, "smooth_lddt": 1.0, "distogram": 0.03, "bfactor": 0.05}
+    return {"diffusion": 4.0, "smooth_lddt": 1.0, "local_geometry": 1.0, "distogram": 0.03, "bfactor": 0.05}
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from dynafold.const import BFACTOR_BOUNDARIES_A2, BFACTOR_MIN_VALID_A2, LDDT_INCLUSION_RADIUS_A, LDDT_THRESHOLDS_A
+from dynafold.const import (BFACTOR_BOUNDARIES_A2, BFACTOR_MIN_VALID_A2, LDDT_INCLUSION_RADIUS_A, LDDT_THRESHOLDS_A,
+                            LOCAL_GEOMETRY_RADIUS_A)
 from dynafold.model.align import weighted_rigid_align
 
 
@@ -54,6 +55,31 @@ def smooth_lddt_loss(x_pred: torch.Tensor, x_true: torch.Tensor, weights: torch.
     return _masked_mean(1.0 - lddt, item_mask)
 
 
+def local_geometry_loss(x_pred: torch.Tensor, x_true: torch.Tensor, weights: torch.Tensor,
+                        item_mask: torch.Tensor | None = None) -> torch.Tensor:
+    """Smooth-L1 error (1 A) of short distances: bonds and bond angles, within a residue and to the next.
+
+    Pairs are atoms of residue i, or of residue i and i + 1, closer than
+    ``LOCAL_GEOMETRY_RADIUS_A`` in the truth, each pair counted once.
+    x_pred, x_true: (B, M, R, A, 3) Angstrom; weights (B, R, A); item_mask (B,) bool or None.
+    """
+    b, m, r, a, _ = x_pred.shape
+
+    def blocks(x: torch.Tensor) -> torch.Tensor:  # (..., R, A, k) -> (..., R, 2A, k): residue i, then i + 1
+        nxt = torch.cat([x[..., 1:, :, :], torch.zeros_like(x[..., :1, :, :])], dim=-3)
+        return torch.cat([x, nxt], dim=-2)
+
+    pred, true = blocks(x_pred.float()), blocks(x_true.float())
+    w = blocks(weights.float()[..., None])[..., 0][:, None]  # (B, 1, R, 2A)
+    d_pred, d_true = torch.cdist(pred, pred), torch.cdist(true, true)
+    first = torch.arange(2 * a, device=pred.device) < a
+    once = torch.triu(torch.ones(2 * a, 2 * a, dtype=torch.bool, device=pred.device), 1) & first[:, None]
+    pair = w[..., :, None] * w[..., None, :] * once * (d_true < LOCAL_GEOMETRY_RADIUS_A)
+    err = torch.nn.functional.smooth_l1_loss(d_pred, d_true, reduction="none", beta=1.0)
+    per_sample = (err * pair).sum(dim=(-1, -2, -3)) / pair.sum(dim=(-1, -2, -3)).clamp_min(1.0)
+    return _masked_mean(per_sample, item_mask)
+
+
 def distogram_loss(logits: torch.Tensor, target: torch.Tensor, token_mask: torch.Tensor) -> torch.Tensor:
     """Cross-entropy against the aggregated soft distogram, mean over valid pairs i != j.
 
@@ -85,8 +111,9 @@ def total_loss(out: dict[str, torch.Tensor], batch: dict[str, torch.Tensor], wei
                denoise_single_conformer: bool = True) -> dict[str, torch.Tensor]:
     """All terms and their weighted sum ("loss").
 
-    ``weights`` has keys diffusion, smooth_lddt, distogram, bfactor; the
-    diffusion weight multiplies (denoising + smooth_lddt weight * smooth lDDT).
+    ``weights`` has keys diffusion, smooth_lddt, distogram, bfactor and
+    (optional, 0 when absent) local_geometry; the diffusion weight multiplies
+    (denoising + smooth_lddt weight * smooth lDDT + local_geometry weight * local geometry).
     The smooth lDDT uses the first ``lddt_atom_slots`` atoms of each residue
     (5 = N, CA, C, O, CB: about 8 times cheaper than all 14).
     With ``denoise_single_conformer=False`` the diffusion terms skip items whose
@@ -100,9 +127,11 @@ def total_loss(out: dict[str, torch.Tensor], batch: dict[str, torch.Tensor], wei
                                     items),
         "smooth_lddt": smooth_lddt_loss(out["x_pred"][..., :k, :], out["x_true"][..., :k, :],
                                         out["atom_weights"][..., :k], items),
+        "local_geometry": local_geometry_loss(out["x_pred"], out["x_true"], out["atom_weights"], items),
         "distogram": distogram_loss(out["distogram_logits"], batch["distogram_target"], batch["token_mask"]),
         "bfactor": bfactor_loss(out["bfactor_logits"], batch["bfactor_target"], batch["bfactor_mask"]),
     }
-    terms["loss"] = (weights["diffusion"] * (terms["denoising"] + weights["smooth_lddt"] * terms["smooth_lddt"])
+    local = weights.get("local_geometry", 0.0) * terms["local_geometry"]
+    terms["loss"] = (weights["diffusion"] * (terms["denoising"] + weights["smooth_lddt"] * terms["smooth_lddt"] + local)
                      + weights["distogram"] * terms["distogram"] + weights["bfactor"] * terms["bfactor"])
     return terms

@@ -83,3 +83,23 @@ def test_near_rigid_ensembles_are_flagged():
     warning = rigidity_warning(np.full(10, 0.1), bfactor)
     assert warning.startswith("near-rigid ensemble") and "0.10 A is 10% of the 1.00 A" in warning
     assert rigidity_warning(np.zeros(10), np.zeros(10)) is None
+
+
+def test_workers_do_not_change_the_ensemble(tiny_checkpoint):
+    import torch
+
+    structure = load(example_path())
+    threads = torch.get_num_threads()
+    kw = dict(method="md", n_samples=5, steps=3, batch_size=2, seed=3, checkpoint=tiny_checkpoint)
+    calls = []
+    one = sample_ensemble(structure, workers=1, **kw)
+    three = sample_ensemble(structure, workers=3, progress=lambda done, total: calls.append((done, total)), **kw)
+    np.testing.assert_array_equal(one.ensemble.coords, three.ensemble.coords)
+    assert not np.allclose(one.ensemble.coords[0], one.ensemble.coords[2])  # batches draw their own noise
+    assert [done for done, _ in calls] == list(range(1, 10)) and calls[-1][1] == 9  # 3 batches x 3 steps
+    assert torch.get_num_threads() == threads
+    # drawing more batches until enough pass the check stops where one worker would stop
+    kv = dict(kw, keep_valid=True, max_attempts=3)
+    a, b = sample_ensemble(structure, workers=1, **kv), sample_ensemble(structure, workers=2, **kv)
+    np.testing.assert_array_equal(a.ensemble.coords, b.ensemble.coords)
+    np.testing.assert_array_equal(a.valid, b.valid)

@@ -55,9 +55,10 @@ class WindowedAttention(nn.Module):
         xn = self.norm(x)
         q, g = query_windows(self.qg(xn), self.queries).view(b, -1, self.queries, 2, h, d).unbind(3)
         k, v = key_windows(self.kv(xn), self.queries, self.keys).view(b, -1, self.keys, 2, h, d).unbind(3)
-        q, k, v = (t.transpose(2, 3) for t in (q, k, v))  # (B, W, H, Q|K, D)
-        o = nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=bias.to(q.dtype))
-        o = o.transpose(2, 3).reshape(b, n, c)
+        # (B * W, H, Q|K, D): 4-D inputs take the fused CPU kernel, 5-D ones the unfused path
+        q, k, v = (t.transpose(2, 3).flatten(0, 1) for t in (q, k, v))
+        o = nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=bias.flatten(0, 1).to(q.dtype))
+        o = o.view(b, -1, h, self.queries, d).transpose(2, 3).reshape(b, n, c)
         return self.out(torch.sigmoid(g.reshape(b, n, c)) * o)
 
 

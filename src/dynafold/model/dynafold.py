@@ -63,18 +63,23 @@ class DynafoldModel(nn.Module):
     @torch.no_grad()
     def sample(self, batch: dict[str, torch.Tensor], n_samples: int, steps: int | None = None,
                generator: torch.Generator | None = None, sampler: SamplerConfig | None = None,
-               on_step: Callable[[int, int], None] | None = None) -> torch.Tensor:
-        """Sample conformers: trunk once, then the denoiser on all samples together.
+               on_step: Callable[[int, int], None] | None = None,
+               cond: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
+        """Sample conformers: trunk once (or ``cond`` from :meth:`condition`), then the
+        denoiser on all samples together.
 
         Returns (B, S, R, A, 3) float32 Angstrom (A = cfg.atom_slots, atom-14 order);
         only slots in ``batch["atom_mask"]`` are meaningful. ``on_step(done, steps)``
         is called after each denoising step.
         """
-        return sample(self.denoiser, self.condition(batch), n_samples, sampler or SamplerConfig(),
+        cond = self.condition(batch) if cond is None else cond
+        return sample(self.denoiser, cond, n_samples, sampler or SamplerConfig(),
                       generator=generator, steps=steps, on_step=on_step)
 
     @torch.no_grad()
-    def predict_bfactor(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        """Expected B-factor of each residue's representative atom, (B, R) A^2."""
-        _, s, _ = self.trunk(batch)
+    def predict_bfactor(self, batch: dict[str, torch.Tensor],
+                        cond: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
+        """Expected B-factor of each residue's representative atom, (B, R) A^2
+        (the trunk runs unless ``cond`` from :meth:`condition` is given)."""
+        s = self.trunk(batch)[1] if cond is None else cond["s"]
         return self.bfactor_head.expected(self.bfactor_head(s))

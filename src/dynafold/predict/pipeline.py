@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -17,6 +19,8 @@ from dynafold.predict.memory import available_bytes, samples_per_batch
 
 MAX_MISSING_BACKBONE_FRACTION = 0.1
 NEAR_RIGID_RATIO = 0.25  # sampled mean RMSF under this fraction of the B-factor head's: near-rigid
+# samples per denoiser batch: a call costs the same per sample from about 20 samples up (150 residues)
+DEFAULT_BATCH_SAMPLES = 25
 
 
 @dataclass
@@ -89,6 +93,11 @@ def rigidity_warning(rmsf_A: np.ndarray, bfactor_A2: np.ndarray) -> str | None:
             "this protein's flexibility")
 
 
+def batch_seed(seed: int, number: int) -> int:
+    """Seed of the noise generator of batch ``number`` of a run seeded with ``seed``."""
+    return int(np.random.SeedSequence([seed, number]).generate_state(1, np.uint64)[0] >> 1)
+
+
 def resolve_device(device: str | None) -> str:
     """'cuda' when a GPU is present and none was asked for, else the request or 'cpu'."""
     import torch
@@ -104,11 +113,16 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
                     steps: int | None = None, step_scale: float | None = None,
                     noise_scale: float | None = None, seed: int = 0, checkpoint: str | Path | None = None,
                     device: str | None = None, batch_size: int | None = None,
-                    keep_valid: bool = False, max_attempts: int = 5,
+                    keep_valid: bool = False, max_attempts: int = 5, workers: int | None = None,
                     progress: Callable[[int, int], None] | None = None) -> Prediction:
     """Sample ``n_samples`` conformers around ``structure`` with a trained model.
 
-    The same inputs, seed and batch size give the same ensemble. With
+    Batches of at most ``batch_size`` samples (default ``DEFAULT_BATCH_SAMPLES``,
+    fewer when memory is short) each draw their noise from their own generator,
+    seeded by (seed, batch number): the same inputs, seed and batch size give the
+    same ensemble, whatever the number of ``workers``. On the CPU, ``workers``
+    threads (default: torch's thread count) sample batches side by side, one
+    torch thread each. With
     ``keep_valid`` more batches are drawn (at most ``max_attempts`` times
     ``n_samples`` in all) until ``n_samples`` conformers pass the geometry
     check; when too few pass, the best of the others fill the ensemble and a
@@ -134,20 +148,22 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
     protein, warnings = prepare_input(structure)
     model, cfg, checkpoint_sha256 = load_checkpoint(checkpoint, device=device)
     n_res = protein.n_residues
-    fit = samples_per_batch(n_res, cfg, available_bytes(device), n_samples)
+    workers = 1 if device != "cpu" else max(1, torch.get_num_threads() if workers is None else workers)
+    fit = samples_per_batch(n_res, cfg, available_bytes(device) // workers, n_samples)
     if fit < 1:
         raise ResourceError(f"{structure.name}: {n_res} residues do not fit in the memory of {device}; "
                             "use a GPU (--device cuda) or a smaller protein/domain")
-    batch_size = min(batch_size or fit, fit)
+    batch_size = min(batch_size or DEFAULT_BATCH_SAMPLES, fit)
     feats = featurize(protein, method=method)
     batch = {k: v[None].to(device) for k, v in feats.items()}
     sampler = method_sampler(method, step_scale, noise_scale)
     sampler = sampler if steps is None else replace(sampler, steps=steps)
-    generator = torch.Generator().manual_seed(seed)
     atom_mask = feats["atom_mask"].numpy().copy()
     atom_mask[:, cfg.atom_slots:] = False  # slots the model does not place
     t1 = time.perf_counter()
-    bfactor = model.predict_bfactor(batch)[0].float().cpu().numpy()
+    with torch.no_grad():
+        cond = model.condition(batch)  # the trunk once, shared by every batch
+    bfactor = model.predict_bfactor(batch, cond)[0].float().cpu().numpy()
     # the input in the sampled atom order: peptide links broken there and its disulfides
     reference = ensemble_from_atom14(feats["template_coords"].numpy()[None], protein, atom_mask, method).coords[0]
     limit = n_samples * (max_attempts if keep_valid else 1)
@@ -156,23 +172,53 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
     clash_parts: list[np.ndarray] = []
     n_done = n_valid = n_batches = 0
     planned = -(-n_samples // batch_size)  # batches; --keep-valid may add more
+    steps_done = 0
+    lock = threading.Lock()
 
-    def on_step(done: int, _: int) -> None:
-        if progress:
-            progress(n_batches * sampler.steps + done, max(planned, n_batches + 1) * sampler.steps)
+    def on_step(_done: int, _steps: int) -> None:
+        nonlocal steps_done
+        with lock:
+            steps_done += 1
+            if progress:
+                progress(steps_done, max(planned, n_batches) * sampler.steps)
 
-    while n_done < limit and (n_done < n_samples or (keep_valid and n_valid < n_samples)):
-        size = min(batch_size, limit - n_done)
+    def run_batch(number: int, size: int) -> np.ndarray:
+        generator = torch.Generator().manual_seed(batch_seed(seed, number))
         xyz = np.zeros((size, n_res, NUM_ATOM_SLOTS, 3), dtype=np.float32)
         xyz[..., : cfg.atom_slots, :] = model.sample(batch, size, generator=generator, sampler=sampler,
-                                                     on_step=on_step)[0].cpu()
-        chunk = ensemble_from_atom14(xyz, protein, atom_mask, method)
-        chunks.append(chunk.coords)
-        breaks_parts.append(geometry.ca_break_fraction(chunk.coords, chunk.topology))
-        clash_parts.append(geometry.clash_counts(chunk.coords, chunk.topology, reference))
-        n_valid += int(geometry.is_valid(breaks_parts[-1], clash_parts[-1]).sum())
-        n_done += size
-        n_batches += 1
+                                                     on_step=on_step, cond=cond)[0].cpu()
+        return xyz
+
+    def wanted() -> bool:
+        return n_done < limit and (n_done < n_samples or (keep_valid and n_valid < n_samples))
+
+    threads = torch.get_num_threads()
+    if device == "cpu":
+        torch.set_num_threads(1)  # one torch thread per worker: the same numbers for any worker count
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            while wanted():
+                # a round: every batch still needed for n_samples, or (keep_valid) one per worker;
+                # results are taken in batch order and stop where one batch at a time would stop
+                sizes, total = [], n_done
+                for _ in range(-(-(n_samples - n_done) // batch_size) if n_done < n_samples else workers):
+                    if total >= limit:
+                        break
+                    sizes.append(min(batch_size, limit - total))
+                    total += sizes[-1]
+                first = n_batches
+                n_batches += len(sizes)
+                for size, xyz in zip(sizes, pool.map(run_batch, range(first, first + len(sizes)), sizes)):
+                    if not wanted():
+                        break
+                    chunk = ensemble_from_atom14(xyz, protein, atom_mask, method)
+                    chunks.append(chunk.coords)
+                    breaks_parts.append(geometry.ca_break_fraction(chunk.coords, chunk.topology))
+                    clash_parts.append(geometry.clash_counts(chunk.coords, chunk.topology, reference))
+                    n_valid += int(geometry.is_valid(breaks_parts[-1], clash_parts[-1]).sum())
+                    n_done += size
+    finally:
+        torch.set_num_threads(threads)
     t2 = time.perf_counter()
     sampled = Ensemble(topology=chunk.topology, coords=np.concatenate(chunks), method=method,
                        name=structure.name)

@@ -10,7 +10,10 @@ the geometry checks of the sampled ensembles and the B-factor head's Pearson r
 with the deposited C-alpha B-factors of the held-out X-ray structures.
 
 Usage: python training/evaluate_shipped.py CHECKPOINT STORE OUT_DIR [--samples N] [--steps N] [--workers N]
-       [--methods md,xray]
+       [--methods md,xray] [--split CSV]
+
+``--split training/unseen_md.csv`` with the store of training/unseen_md.sh scores MD
+systems that are in no part of the corpus.
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ HERE = Path(__file__).resolve().parent
 METHODS = ("md", "xray")
 
 
-def split_rows() -> list[dict[str, str]]:
-    with open(HERE / "validation_split.csv", newline="") as f:
+def split_rows(split: Path) -> list[dict[str, str]]:
+    with open(split, newline="") as f:
         return list(csv.DictReader(f))
 
 
@@ -111,15 +114,17 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated method labels to sample")
+    parser.add_argument("--split", type=Path, default=HERE / "validation_split.csv",
+                        help="systems to score (name,kind,reason), e.g. training/unseen_md.csv")
     args = parser.parse_args()
 
     from dynafold.bench import benchmark
     from dynafold.bench.targets import make_targets_from, read_targets
 
-    rows = split_rows()
+    rows = split_rows(args.split)
     csv_path = args.out / "targets.csv"
     if not csv_path.exists():
-        make_targets_from("store", args.store, csv_path, HERE / "validation_split.csv")
+        make_targets_from("store", args.store, csv_path, args.split)
     targets = [t.name for t in read_targets(csv_path)]
     methods = args.methods.split(",")
     jobs = [(args.checkpoint, str(csv_path), name, method, args.samples, args.steps)

@@ -37,8 +37,8 @@ def main() -> None:
 
     files = {e["name"]: e["file"] for e in load_manifest(args.store)["systems"]}
     print("| system | method | step scale | mean RMSF sample / reference | RMSF r | diversity (ref) | "
-          "CA breaks (% links) | passing |")
-    print("|---|---|---|---|---|---|---|---|")
+          "CA breaks (% links) | bonds within 0.2 A (%) | passing |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for name in args.systems.split(","):
         ref = read_system(args.store / files[name]).ensemble.protein()
         ref_rmsf = residue_rmsf(ref)
@@ -52,7 +52,8 @@ def main() -> None:
                        for e in (pred.ensemble.ca(), ref.ca())]
                 print(f"| {name} | {method} | {scale} | {pred.rmsf_A.mean() / ref_rmsf.mean():.2f} | {r:.2f} | "
                       f"{div[0]:.3f} ({div[1]:.3f}) | {100 * pred.ca_break_fraction.mean():.2f} | "
-                      f"{int(pred.valid.sum())}/{args.samples} |", flush=True)
+                      f"{100 * pred.bond_ok_fraction.mean():.1f} | {int(pred.valid.sum())}/{args.samples} |",
+                      flush=True)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ METHODS_EPILOG = "\b\nMethods (--method asks the model for the ensemble style of
               help="Ensemble file: multi-model PDB/mmCIF, or XTC + topology PDB.")
 @click.option("--device", default=None, help="cpu or cuda (default: cuda when available).")
 @click.option("--batch-size", type=click.IntRange(1),
-              help="Samples per denoiser batch (default 25, fewer when memory is short); "
+              help="Samples per denoiser batch (default 50, fewer when memory is short); "
                    "batches run side by side, one per thread.")
 @click.option("--keep-valid", is_flag=True, help="Resample until --samples conformers pass the geometry check.")
 @click.option("--max-attempts", default=5, show_default=True, type=click.IntRange(1),

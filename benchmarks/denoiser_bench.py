@@ -1,4 +1,4 @@
-"""Time one denoiser call with packed atom windows (this tree) against the atom-14 slot layout of a git ref.
+"""Time one denoiser call of this tree against the same call at a git ref (e.g. before a speed change).
 
 The denoiser call is the unit of sampling cost (predict makes steps x batches of
 them). Input: the first 150 residues of the X-ray structure 5ugo from
@@ -9,7 +9,7 @@ which goes first, PYTHONPATH pointing at the tree's ``src``; the base ref is
 checked out in a temporary git worktree. Prints the median per-call seconds and
 the base/new ratio, and the CPU seconds of each process.
 
-Run: python benchmarks/packing_bench.py --base REF [--rounds 3] [--residues 150] [--samples 20]
+Run: python benchmarks/denoiser_bench.py --base REF [--rounds 3] [--residues 150] [--samples 20]
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def run_once(src: Path, residues: int, samples: int) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base", required=True, help="git ref of the atom-14 slot layout, e.g. 0f9ab61")
+    parser.add_argument("--base", required=True, help="git ref to compare against, e.g. 0f9ab61 (atom-14 slots)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--residues", type=int, default=150)
     parser.add_argument("--samples", type=int, default=20)

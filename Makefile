@@ -20,6 +20,6 @@ test-fast: install
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -m "not slow"
 
 demo: install
-	OMP_NUM_THREADS=1 $(BIN)/dynafold predict --method md --out dynafold_predictions
+	$(BIN)/dynafold predict --method md --out dynafold_predictions
 
 .PHONY: install test test-fast demo

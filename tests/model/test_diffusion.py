@@ -171,5 +171,7 @@ def test_method_sampler_defaults_and_overrides():
     assert method_sampler("md").step_scale == METHOD_STEP_SCALE["md"] == 1.0
     assert method_sampler("xray").step_scale == METHOD_STEP_SCALE["xray"] == 1.5
     assert method_sampler("other").step_scale == SamplerConfig().step_scale
-    custom = method_sampler("md", step_scale=1.3, noise_scale=0.9)
+    custom = method_sampler("md", step_scale=1.3, noise_scale=0.9, sigma_min=None)
     assert (custom.step_scale, custom.noise_scale, custom.steps) == (1.3, 0.9, SamplerConfig().steps)
+    assert custom.sigma_min == SamplerConfig().sigma_min  # None keeps the default
+    assert method_sampler("xray", sigma_min=0.05).sigma_min == 0.05

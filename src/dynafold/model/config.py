@@ -71,11 +71,12 @@ class SamplerConfig:
     step_scale: float = 1.5
 
 
-def method_sampler(method: str, step_scale: float | None = None, noise_scale: float | None = None) -> SamplerConfig:
-    """Sampler settings of a method label (canonical name); given scales replace the defaults."""
+def method_sampler(method: str, **overrides: float | None) -> SamplerConfig:
+    """Sampler settings of a method label (canonical name); ``overrides`` that are not None
+    (SamplerConfig fields: step_scale, noise_scale, sigma_min, ...) replace the defaults."""
     base = SamplerConfig()
-    return replace(base, step_scale=METHOD_STEP_SCALE.get(method, base.step_scale) if step_scale is None
-                   else step_scale, noise_scale=base.noise_scale if noise_scale is None else noise_scale)
+    base = replace(base, step_scale=METHOD_STEP_SCALE.get(method, base.step_scale))
+    return replace(base, **{k: v for k, v in overrides.items() if v is not None})
 
 
 MODEL_PRESETS: dict[str, ModelConfig] = {

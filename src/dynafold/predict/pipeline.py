@@ -112,7 +112,7 @@ def resolve_device(device: str | None) -> str:
 
 def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samples: int = 100,
                     steps: int | None = None, step_scale: float | None = None,
-                    noise_scale: float | None = None, seed: int = 0, checkpoint: str | Path | None = None,
+                    noise_scale: float | None = None, sigma_min: float | None = None, seed: int = 0, checkpoint: str | Path | None = None,
                     device: str | None = None, batch_size: int | None = None,
                     keep_valid: bool = False, max_attempts: int = 5, workers: int | None = None,
                     progress: Callable[[int, int], None] | None = None) -> Prediction:
@@ -130,9 +130,9 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
     warning says so. ``progress(done, total)`` is called after every denoising
     step, counted over all batches (``total`` = steps x batches; it grows when
     ``keep_valid`` draws more batches).
-    ``steps``, ``step_scale`` and ``noise_scale`` override the sampler's
-    settings of the method (:func:`dynafold.model.config.method_sampler`);
-    None keeps its default.
+    ``steps``, ``step_scale``, ``noise_scale`` and ``sigma_min`` (the last noise
+    level, in units of sigma_data) override the sampler's settings of the method
+    (:func:`dynafold.model.config.method_sampler`); None keeps its default.
     """
     import torch
 
@@ -157,7 +157,7 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
     batch_size = min(batch_size or DEFAULT_BATCH_SAMPLES, fit)
     feats = featurize(protein, method=method)
     batch = {k: v[None].to(device) for k, v in feats.items()}
-    sampler = method_sampler(method, step_scale, noise_scale)
+    sampler = method_sampler(method, step_scale=step_scale, noise_scale=noise_scale, sigma_min=sigma_min)
     sampler = sampler if steps is None else replace(sampler, steps=steps)
     atom_mask = feats["atom_mask"].numpy().copy()
     atom_mask[:, cfg.atom_slots:] = False  # slots the model does not place

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dynafold.const import BACKBONE_ATOMS, DEFAULT_METHOD, canonical_method
+from dynafold.const import BACKBONE_ATOMS, DEFAULT_METHOD, check_method
 from dynafold.ensemble import Ensemble
 from dynafold.errors import MissingAtomsError, ResourceError
 from dynafold.predict import geometry
@@ -108,6 +108,9 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
                     progress: Callable[[int, int], None] | None = None) -> Prediction:
     """Sample ``n_samples`` conformers around ``structure`` with a trained model.
 
+    ``method`` is a canonical label (a key of :data:`dynafold.const.METHOD_IDS`;
+    :func:`dynafold.const.canonical_method` resolves other spellings).
+
     The same inputs, seed and batch size give the same ensemble. With
     ``keep_valid`` more batches are drawn (at most ``max_attempts`` times
     ``n_samples`` in all) until ``n_samples`` conformers pass the geometry
@@ -128,7 +131,7 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
     from dynafold.model.config import method_sampler
 
     t0 = time.perf_counter()
-    method = canonical_method(method)
+    check_method(method)  # a canonical label: user spellings are resolved at the CLI
     checkpoint = Path(checkpoint) if checkpoint else default_checkpoint()
     device = resolve_device(device)
     protein, warnings = prepare_input(structure)

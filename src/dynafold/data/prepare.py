@@ -22,7 +22,7 @@ from dynafold.data.store import (
     update_manifest,
     write_system,
 )
-from dynafold.errors import DynafoldError, DynafoldInputError
+from dynafold.errors import DynafoldInputError
 
 
 @dataclass

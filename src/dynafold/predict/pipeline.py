@@ -108,9 +108,6 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
                     progress: Callable[[int, int], None] | None = None) -> Prediction:
     """Sample ``n_samples`` conformers around ``structure`` with a trained model.
 
-    ``method`` is a canonical label (a key of :data:`dynafold.const.METHOD_IDS`;
-    :func:`dynafold.const.canonical_method` resolves other spellings).
-
     The same inputs, seed and batch size give the same ensemble. With
     ``keep_valid`` more batches are drawn (at most ``max_attempts`` times
     ``n_samples`` in all) until ``n_samples`` conformers pass the geometry

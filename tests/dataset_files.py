@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from dynafold.data.misato import AMBER_HEAVY_ORDER, ELEMENTS_BY_NUMBER, MISATO_RESIDUES
 from dynafold.ensemble import Ensemble
 from dynafold.errors import DynafoldInputError, TopologyMismatchError
 from dynafold.io.atomic import atomic_path
 from dynafold.io.mdcath import COORDS_KEY, TOPOLOGY_KEY
+from dynafold.io.misato import AMBER_HEAVY_ORDER, ELEMENTS_BY_NUMBER, MISATO_RESIDUES
 from dynafold.io.structure import to_gemmi
 from dynafold.io.trajectory import write_trajectory
 

@@ -20,6 +20,12 @@ def test_unknown_method_lists_the_valid_ones():
         const.canonical_method("crystal")
 
 
+def test_check_method_takes_only_canonical_labels():
+    assert [const.check_method(m) for m in const.METHOD_IDS] == list(const.METHOD_IDS)
+    with pytest.raises(DynafoldInputError, match="unknown method 'X-ray'; valid: md, xray"):
+        const.check_method("X-ray")
+
+
 def test_method_tables():
     assert sorted(const.METHOD_IDS.values()) == list(range(const.NUM_METHODS))
     assert const.DEFAULT_METHOD in const.METHOD_IDS

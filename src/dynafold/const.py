@@ -129,12 +129,22 @@ def slot_elements() -> np.ndarray:
 
 
 def canonical_method(method: str) -> str:
-    """Return the canonical method label ('md', 'xray', ...); unknown labels raise."""
+    """Return the canonical method label ('md', 'xray', ...) of a label as a user spells it; unknown labels raise.
+
+    Called where labels enter: the CLI options and :class:`dynafold.ensemble.Ensemble`
+    construction. Functions further in take canonical labels and only check them
+    (:func:`check_method`).
+    """
     key = method.strip().lower()
     key = METHOD_ALIASES.get(key, key)
-    if key not in METHOD_IDS:
+    return key if key in METHOD_IDS else check_method(method)
+
+
+def check_method(method: str) -> str:
+    """Return ``method`` when it is a canonical label (a key of ``METHOD_IDS``); anything else raises."""
+    if method not in METHOD_IDS:
         raise DynafoldInputError(f"unknown method {method!r}; valid: {', '.join(METHOD_IDS)}")
-    return key
+    return method
 
 
 def canonical_residue(res_name: str) -> str:

@@ -24,10 +24,22 @@ SETTINGS = {"samples": 12, "ref_frames": 40, "seed": 5, "atoms": "ca"}
 
 
 @pytest.fixture(scope="module")
-def report(shared_targets, tmp_path_factory):
+def progress_calls() -> list[tuple[int, int, str]]:
+    """The (done, total, target) calls of the report's progress callback."""
+    return []
+
+
+@pytest.fixture(scope="module")
+def report(shared_targets, tmp_path_factory, progress_calls):
     out = tmp_path_factory.mktemp("report")
-    content = benchmark(shared_targets, GENERATORS, out, **SETTINGS)
+    content = benchmark(shared_targets, GENERATORS, out, progress=lambda *call: progress_calls.append(call),
+                        **SETTINGS)
     return out, content
+
+
+def test_progress_is_reported_after_each_target(report, progress_calls, shared_targets):
+    names = [t.name for t in read_targets(shared_targets)]
+    assert progress_calls == [(i, len(names), name) for i, name in enumerate(names, 1)]
 
 
 def test_report_files_and_table_layout(report, shared_targets):
@@ -102,7 +114,10 @@ def test_parallel_workers_give_the_same_numbers(report, shared_references, tmp_p
     out, content = report
     small = tmp_path / "small.csv"
     make_targets([r for r in shared_references if r[0] in ("1l2y", "3tvj_I")], small)
-    par = benchmark(small, ["anm", "md-split"], tmp_path / "par", workers=2, plots=False, **SETTINGS)
+    calls: list[tuple[int, int, str]] = []
+    par = benchmark(small, ["anm", "md-split"], tmp_path / "par", workers=2, plots=False,
+                    progress=lambda *call: calls.append(call), **SETTINGS)
+    assert [c[:2] for c in calls] == [(1, 2), (2, 2)] and sorted(c[2] for c in calls) == ["1l2y", "3tvj_I"]
     for gen in ("anm", "md-split"):
         for name in ("1l2y", "3tvj_I"):
             assert par["per_target"][gen][name] == content["per_target"][gen][name]

@@ -167,5 +167,6 @@ def test_benchmark_with_failed_targets_writes_the_report_and_exits_3(capfd, shar
                            "--out", str(report))
     assert code == 3
     assert "failed: anm / other: " in err
+    assert "benchmark: 2/2 targets (100%)" in err  # the progress lines of a run outside a terminal
     assert "1 generator/target run(s) failed" in err.splitlines()[-1]
     assert (report / "index.html").exists()

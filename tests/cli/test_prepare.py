@@ -146,6 +146,15 @@ def test_malformed_file_reported_and_skipped(shared_data, tmp_path) -> None:
     assert "1 prepared" in result.stdout and list(systems(tmp_path / "store")) == ["1l2y"]
 
 
+def test_progress_lines_outside_a_terminal(shared_data, tmp_path) -> None:
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    result = subprocess.run([sys.executable, "-m", "dynafold", "prepare", "nmr", str(shared_data / "nmr/1l2y.pdb"),
+                             "--out", str(tmp_path / "store")], capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith("prepare nmr: 1/1 systems (100%), ") and "left, 1l2y" in result.stderr
+    assert result.stdout.startswith(f"{tmp_path / 'store'}: 1 prepared")
+
+
 def test_bad_arguments_give_one_line_errors(tmp_path) -> None:
     result = run("traj", str(tmp_path), "--out", str(tmp_path / "s"))
     assert result.returncode == 2 and result.stderr.startswith("dynafold: error:") and "--topology" in result.stderr

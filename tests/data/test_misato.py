@@ -1,4 +1,4 @@
-"""MISATO layout: reader and filters on files built from a real protein."""
+"""MISATO: the layout reader (io) and the curation filters (data) on files built from a real protein."""
 
 from __future__ import annotations
 
@@ -8,12 +8,8 @@ import numpy as np
 import pytest
 from dataset_files import write_misato
 
-from dynafold.data.misato import (
-    misato_ensemble,
-    misato_ids,
-    misato_rejection,
-    read_misato_system,
-)
+from dynafold.data.misato import misato_rejection
+from dynafold.io.misato import misato_ensemble, misato_ids, read_misato_system
 
 N_FRAMES = 6
 

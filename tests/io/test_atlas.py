@@ -12,7 +12,7 @@ from dataset_files import write_atlas_zip
 from dynafold.ensemble import Ensemble
 from dynafold.errors import DynafoldInputError, TruncatedFileError
 from dynafold.io import load
-from dynafold.io.atlas import read_atlas
+from dynafold.io.atlas import holds_atlas_replicas, read_atlas
 
 
 @pytest.fixture()
@@ -56,6 +56,7 @@ def test_folder_equals_zip(tmp_path: Path, atlas_zip: Path) -> None:
                                   read_atlas(atlas_zip, replica=2).coords)
     loaded = load(folder, replica=2, stop=4)
     assert loaded.coords.shape == (4, 275, 3)  # hydrogens stripped
+    assert holds_atlas_replicas(folder) and not holds_atlas_replicas(tmp_path)  # a chain, a folder of chains
 
 
 def test_bad_replica_and_bad_zip(tmp_path: Path, atlas_zip: Path) -> None:

@@ -12,7 +12,7 @@ from dataset_files import write_mdcath
 from dynafold.ensemble import Ensemble
 from dynafold.errors import DynafoldInputError, EmptyEnsembleError, TopologyMismatchError
 from dynafold.io import load
-from dynafold.io.mdcath import MDCATH_FRAME_PS, read_mdcath
+from dynafold.io.mdcath import MDCATH_FRAME_PS, mdcath_runs, read_mdcath
 
 
 @pytest.fixture()
@@ -76,3 +76,8 @@ def test_load_cuts_corrupt_frames_at_the_end(h5: Path, mdcath_traj: Ensemble) ->
     heavy = mdcath_traj.topology.protein_heavy()
     np.testing.assert_array_equal(ens.coords, mdcath_traj.coords[:480][:, heavy])
     assert load(h5, temperature="348", replica="2").n_conformers == 60
+
+
+def test_runs_at_the_wanted_temperatures(h5: Path) -> None:
+    assert mdcath_runs(h5, ("320",)) == [("2hbaA00", "320", "0")]
+    assert mdcath_runs(h5, ("348", "320", "400")) == [("2hbaA00", "348", "2"), ("2hbaA00", "320", "0")]

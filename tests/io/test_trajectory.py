@@ -130,3 +130,22 @@ def test_atom_count_mismatch_names_both_files(mdcath_files, atlas_files) -> None
         read_trajectory(atlas_files[0], mdcath_files[1])
     assert str(atlas_files[0]) in str(err.value) and str(mdcath_files[1]) in str(err.value)
     assert "531" in str(err.value) and "834" in str(err.value)
+
+
+
+def test_silenced_output_in_threads_restores_stdout_and_stderr() -> None:
+    """Readers silence C output through fd 1 and 2; threads doing so at once leave both as they found them."""
+    import os
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dynafold.io.trajectory import _native_output_silenced
+
+    def silenced(_: int) -> None:
+        with _native_output_silenced():
+            time.sleep(0.02)  # another thread would start its redirection meanwhile
+
+    before = [(os.fstat(fd).st_dev, os.fstat(fd).st_ino) for fd in (1, 2)]
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(silenced, range(8)))
+    assert [(os.fstat(fd).st_dev, os.fstat(fd).st_ino) for fd in (1, 2)] == before

@@ -17,6 +17,7 @@ plots, HTML).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 REFERENCE_FRAME_RULE = ("ref_frames reference conformers drawn without replacement with numpy "
@@ -28,11 +29,13 @@ REFERENCE_FRAME_RULE = ("ref_frames reference conformers drawn without replaceme
 def benchmark(targets_csv: str | os.PathLike, generators: list[str], out: str | os.PathLike, *,
               samples: int = 100, ref_frames: int = 200, seed: int = 0, atoms: str = "ca",
               steps: int | None = None, step_scale: float | None = None, noise_scale: float | None = None,
-              workers: int = 1, progress: bool = False, plots: bool = True) -> dict:
+              workers: int = 1, progress: Callable[[int, int, str], None] | None = None,
+              plots: bool = True) -> dict:
     """Run the benchmark and write the report to ``out``; returns the results.json content.
 
     ``steps``, ``step_scale`` and ``noise_scale`` set the sampler of the model
-    generators (None: the model's default).
+    generators (None: the model's default). ``progress(done, total, target_name)``
+    is called after each target.
     """
     from dynafold import __version__
     from dynafold.bench.generators import parse_generators

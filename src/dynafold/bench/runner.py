@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import traceback
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -116,36 +117,29 @@ def run_target(target: Target, generators: list[Generator], settings: Settings, 
 
 
 def run_benchmark(targets: list[Target], generators: list[Generator], settings: Settings,
-                  out: str | os.PathLike, workers: int = 1, progress: bool = True) -> dict[str, dict[str, dict]]:
-    """Run all targets (``workers`` processes); returns ``{label: {target: record}}``."""
+                  out: str | os.PathLike, workers: int = 1,
+                  progress: Callable[[int, int, str], None] | None = None) -> dict[str, dict[str, dict]]:
+    """Run all targets (``workers`` processes); returns ``{label: {target: record}}``.
+
+    ``progress(done, total, target_name)`` is called after each target (the CLI draws a bar).
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict[str, dict]] = {g.label: {} for g in generators}
 
-    def collect(records: dict[str, dict]) -> None:
+    def collect(done: int, target: Target, records: dict[str, dict]) -> None:
         for label, rec in records.items():
             results[label][rec["target"]] = rec
+        if progress is not None:
+            progress(done, len(targets), target.name)
 
-    with _progress(progress) as bar:
-        task = bar.add_task("benchmark", total=len(targets))
-        if workers <= 1:
-            for target in targets:
-                bar.update(task, description=target.name)
-                collect(run_target(target, generators, settings, out))
-                bar.advance(task)
-        else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                futures = {pool.submit(run_target, t, generators, settings, out): t for t in targets}
-                for fut in as_completed(futures):
-                    collect(fut.result())
-                    bar.update(task, description=futures[fut].name)
-                    bar.advance(task)
+    if workers <= 1:
+        for done, target in enumerate(targets, 1):
+            collect(done, target, run_target(target, generators, settings, out))
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(run_target, t, generators, settings, out): t for t in targets}
+            for done, fut in enumerate(as_completed(futures), 1):
+                collect(done, futures[fut], fut.result())
     order = [t.name for t in targets]
     return {label: {n: recs[n] for n in order if n in recs} for label, recs in results.items()}
-
-
-def _progress(enabled: bool):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    return Progress(TextColumn("{task.description:>16}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), disable=not enabled, transient=False)

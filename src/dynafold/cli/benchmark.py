@@ -58,9 +58,12 @@ def benchmark(targets: Path, generators: tuple[str, ...], out: Path | None, samp
     if out is None:
         raise DynafoldInputError("--out REPORT_DIR is required")
     from dynafold.bench import benchmark as run
+    from dynafold.cli.progress import StepProgress, stderr_console
 
-    content = run(targets, list(generators), out, samples=samples, steps=steps, ref_frames=ref_frames, seed=seed,
-                  atoms=atoms, step_scale=step_scale, noise_scale=noise_scale, workers=workers, progress=True)
+    with StepProgress(stderr_console(), "benchmark", unit="targets") as progress:
+        content = run(targets, list(generators), out, samples=samples, steps=steps, ref_frames=ref_frames,
+                      seed=seed, atoms=atoms, step_scale=step_scale, noise_scale=noise_scale, workers=workers,
+                      progress=progress.update)
     click.echo((out / "table.md").read_text(), nl=False)
     for failure in content["failures"]:
         click.echo(f"failed: {failure['generator']} / {failure['target']}: {failure['error']}", err=True)

@@ -31,8 +31,10 @@ def prepare(kind: str, paths: tuple[str, ...], store: str, method: str | None, t
     takes XTC/DCD/TRR/NetCDF files with --topology. Systems already in the store are
     skipped, so an interrupted call can be re-run; several calls may add to one store.
     """
+    from contextlib import nullcontext
     from pathlib import Path
 
+    from dynafold.cli.progress import StepProgress, stderr_console
     from dynafold.const import canonical_method
     from dynafold.data.prepare import parse_shard, prepare_store
     from dynafold.data.sources import SourceOptions
@@ -51,8 +53,10 @@ def prepare(kind: str, paths: tuple[str, ...], store: str, method: str | None, t
         if event == "rejected":
             click.echo(f"dynafold: {record['name']}: dropped: {record['reason']}", err=True)
 
-    report = prepare_store(kind, list(paths), store, options, workers=workers, shard=parse_shard(shard),
-                           on_event=on_event, progress=not quiet)
+    bar = None if quiet else StepProgress(stderr_console(), f"prepare {kind}", unit="systems")
+    with bar or nullcontext():
+        report = prepare_store(kind, list(paths), store, options, workers=workers, shard=parse_shard(shard),
+                               on_event=on_event, progress=None if bar is None else bar.update)
     if report.skipped and not report.prepared:
         still = (f"; {len(report.rejected)} dropped by the rules, {len(report.failed)} failed"
                  if report.rejected or report.failed else "")

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -14,31 +10,6 @@ from dynafold.train.config import TRAIN_PRESETS
 
 TRAIN_MARKS = tuple(k / 10 for k in range(1, 11))  # a plain progress line per tenth of the run
 TRAIN_LINE_EVERY_S = 60.0  # and at least one a minute
-# third-party messages that are not the user's business
-QUIET_LOG_STARTS = ("💡 Tip", "GPU available", "TPU available", "HPU available", "`Trainer.fit` stopped")
-QUIET_WARNINGS = (r".*LeafSpec.*is deprecated", r".*IterableDataset.*has `__len__` defined")
-
-
-def _not_noise(record: logging.LogRecord) -> bool:
-    return not record.getMessage().lstrip().startswith(QUIET_LOG_STARTS)
-
-
-@contextmanager
-def quiet_lightning() -> Iterator[None]:
-    """Silence Lightning's tips, device banners and known harmless warnings while training."""
-    import lightning.pytorch  # noqa: F401  (it installs its log handler when imported)
-
-    handlers = logging.getLogger("lightning.pytorch").handlers + logging.getLogger().handlers
-    with warnings.catch_warnings():
-        for pattern in QUIET_WARNINGS:
-            warnings.filterwarnings("ignore", message=pattern)
-        for handler in handlers:
-            handler.addFilter(_not_noise)
-        try:
-            yield
-        finally:
-            for handler in handlers:
-                handler.removeFilter(_not_noise)
 
 
 def loss_line(terms: dict[str, float]) -> str:
@@ -76,6 +47,7 @@ def train(store: str, preset: str, out: str, max_steps: int | None, resume: bool
     import sys
 
     from dynafold.cli.progress import StepProgress, stderr_console
+    from dynafold.train.quiet import quiet_lightning
     from dynafold.train.state import STATE_JSON
 
     train_systems = None

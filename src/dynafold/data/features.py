@@ -21,8 +21,8 @@ from dynafold.const import (
     RESIDUE_HEAVY_ATOMS,
     RESIDUE_TYPES,
     TERMINAL_OXYGEN,
-    canonical_method,
     canonical_residue,
+    check_method,
 )
 from dynafold.ensemble import Ensemble, Topology
 from dynafold.errors import NoProteinError
@@ -89,7 +89,8 @@ def ensemble_from_atom14(coords: np.ndarray, template: Ensemble, atom_mask: np.n
     coords: (K, R, 14, 3) Angstrom for the R protein residues of ``template``;
     atom_mask: (R, 14) bool, the slots to keep. Only template atoms whose slot
     is in the mask are written, plus the template's terminal OXT atoms, placed
-    by :func:`terminal_oxygen`; B-factors are dropped.
+    by :func:`terminal_oxygen`; B-factors are dropped. ``method`` labels the
+    result (default: the template's).
     """
     protein = template.protein()
     index = atom14_index(protein.topology)
@@ -110,7 +111,7 @@ def ensemble_from_atom14(coords: np.ndarray, template: Ensemble, atom_mask: np.n
     order = np.argsort(atoms)
     sub = protein.select_atoms(atoms[order])
     return replace(sub, coords=xyz[:, order], bfactors=None, times_ps=None,
-                   method=canonical_method(method) if method else template.method,
+                   method=method or template.method,
                    mask=np.ones(len(atoms), dtype=bool), notes=list(template.notes))
 
 
@@ -129,7 +130,7 @@ def featurize(ensemble: Ensemble, method: str | None = None, reference_index: in
     Parameters
     ----------
     ensemble : any Ensemble; its protein heavy atoms are used.
-    method : method label to condition on (default: the ensemble's own).
+    method : canonical method label to condition on (default: the ensemble's own).
     reference_index : the conformer used as template and as "coords".
     residue_targets : precomputed per-residue targets (keys of
         :func:`dynafold.data.targets.residue_targets`); computed when None.
@@ -158,7 +159,7 @@ def featurize(ensemble: Ensemble, method: str | None = None, reference_index: in
     first_seen = {c: i for i, c in enumerate(dict.fromkeys(chains.tolist()))}
     chain_index = np.array([first_seen[c] for c in chains.tolist()], dtype=np.int64)
     targets = residue_targets if residue_targets is not None else compute_targets(protein)
-    label = canonical_method(method or protein.method)
+    label = check_method(method or protein.method)
     template = torch.from_numpy(coords14[reference_index].copy())
     enm_single, enm_pair = enm if enm is not None else template_enm_features(coords14[reference_index], atom_mask)
     return {

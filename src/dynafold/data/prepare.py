@@ -22,7 +22,7 @@ from dynafold.data.store import (
     update_manifest,
     write_system,
 )
-from dynafold.errors import DynafoldError, DynafoldInputError
+from dynafold.errors import DynafoldInputError
 
 
 @dataclass
@@ -73,12 +73,13 @@ def run_job(job: Job, store: str, options: SourceOptions) -> dict:
 def prepare_store(kind: str, paths: list[str | os.PathLike], store: str | os.PathLike,
                   options: SourceOptions | None = None, workers: int = 1, shard: tuple[int, int] = (0, 1),
                   on_event: Callable[[str, dict], None] | None = None,
-                  progress: bool = False) -> PrepareReport:
+                  progress: Callable[[int, int, str], None] | None = None) -> PrepareReport:
     """Add the systems of ``paths`` (a source ``kind``) to ``store``.
 
     ``shard=(i, n)`` keeps every n-th job starting at i (a cluster array job
     runs n calls on one store). ``on_event(kind, record)`` is called for each
-    failure and rejection (the CLI prints them). ``progress`` shows a rich bar.
+    failure and rejection (the CLI prints them). ``progress(done, total, name)``
+    is called after each system that had to be curated (the CLI draws a bar).
 
     The arguments are checked before the store is touched, and a store that
     does not exist yet is created only when a system is written: a call that
@@ -116,17 +117,20 @@ def prepare_store(kind: str, paths: list[str | os.PathLike], store: str | os.Pat
             report.failed.append(rec)
             _emit(on_event, "failed", rec)
 
-    with _progress(progress and bool(todo), len(todo), f"prepare {kind}") as advance:
-        if workers <= 1:
-            for job in todo:
-                record(run_job(job, str(store), options))
-                advance()
-        else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                futures = [pool.submit(run_job, job, str(store), options) for job in todo]
-                for fut in as_completed(futures):
-                    record(fut.result())
-                    advance()
+    def advance(done: int, job: Job) -> None:
+        if progress is not None:
+            progress(done, len(todo), job.name)
+
+    if workers <= 1:
+        for done, job in enumerate(todo, 1):
+            record(run_job(job, str(store), options))
+            advance(done, job)
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(run_job, job, str(store), options): job for job in todo}
+            for done, fut in enumerate(as_completed(futures), 1):
+                record(fut.result())
+                advance(done, futures[fut])
     if store.is_dir():
         update_manifest(store, rejected=report.rejected, failed=report.failed, call={
             "kind": kind, "paths": [str(p) for p in paths], "shard": f"{shard[0]}/{shard[1]}",
@@ -145,24 +149,3 @@ def _emit(on_event: Callable[[str, dict], None] | None, kind: str, record: dict)
 
 def _jsonable(options: dict) -> dict:
     return {k: sorted(v) if isinstance(v, (set, frozenset, tuple)) else v for k, v in options.items()}
-
-
-class _progress:
-    """A rich progress bar (or nothing); yields a function that advances it."""
-
-    def __init__(self, enabled: bool, total: int, label: str) -> None:
-        self.enabled, self.total, self.label = enabled, total, label
-
-    def __enter__(self) -> Callable[[], None]:
-        if not self.enabled:
-            return lambda: None
-        from rich.progress import Progress
-
-        self.bar = Progress(transient=False)
-        self.bar.start()
-        task = self.bar.add_task(self.label, total=self.total)
-        return lambda: self.bar.advance(task)
-
-    def __exit__(self, *exc) -> None:
-        if self.enabled:
-            self.bar.stop()

@@ -8,7 +8,6 @@ worker processes can run it. ``list_jobs`` expands paths into jobs,
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -16,14 +15,14 @@ import numpy as np
 
 from dynafold.data import curation
 from dynafold.ensemble import Ensemble
-from dynafold.errors import DynafoldInputError, EmptyEnsembleError, TruncatedFileError
+from dynafold.errors import DynafoldInputError, EmptyEnsembleError
+from dynafold.io import HDF5_SUFFIXES as _HDF5
+from dynafold.io import STRUCTURE_SUFFIXES as _STRUCTURE
 from dynafold.io import TRAJECTORY_SUFFIXES as _TRAJECTORY
-from dynafold.io.atlas import atlas_replicas
+from dynafold.io.atlas import atlas_replicas, holds_atlas_replicas
+from dynafold.io.mdcath import mdcath_runs
 
 KINDS = ("atlas", "mdcath", "misato", "nmr", "xray", "traj")
-_STRUCTURE = (".pdb", ".ent", ".cif", ".mmcif", ".pdb.gz", ".cif.gz", ".ent.gz")
-_HDF5 = (".h5", ".hdf5")
-_ATLAS_REPLICA = re.compile(r"_prod_R(\d+)_fit\.xtc$")
 
 
 @dataclass(frozen=True)
@@ -71,21 +70,9 @@ def _stem(path: Path) -> str:
 def _atlas_inputs(path: Path) -> list[Path]:
     if path.is_file():
         return [path]
-    if any(_ATLAS_REPLICA.search(p.name) for p in path.iterdir()):
+    if holds_atlas_replicas(path):
         return [path]
     return sorted(p for p in path.iterdir() if p.suffix.lower() == ".zip" or p.is_dir())
-
-
-def mdcath_runs(path: Path, temperatures: tuple[str, ...]) -> list[tuple[str, str, str]]:
-    """(domain, temperature, replica) of an mdCATH file for the wanted temperatures."""
-    import h5py
-
-    try:
-        with h5py.File(path, "r") as f:
-            return [(domain, t, r) for domain in f for t in temperatures
-                    if t in f[domain] for r in sorted(f[domain][t], key=int)]
-    except OSError as err:
-        raise TruncatedFileError(f"cannot open HDF5 file: {err}", path) from err
 
 
 def list_jobs(kind: str, paths: list[str | os.PathLike], options: SourceOptions) -> tuple[list[Job], list[dict]]:
@@ -127,7 +114,7 @@ def list_jobs(kind: str, paths: list[str | os.PathLike], options: SourceOptions)
                     jobs += [Job(kind, str(p), f"{d}_{t}_{r}", {"domain": d, "temperature": t, "replica": r})
                              for d, t, r in runs]
             else:  # misato
-                from dynafold.data.misato import misato_ids
+                from dynafold.io.misato import misato_ids
 
                 for p in _files(path, _HDF5):
                     try:
@@ -164,7 +151,8 @@ def curate(job: Job, options: SourceOptions) -> tuple[Ensemble | None, str | Non
     elif job.kind == "atlas":
         ens = _curate_atlas(path, job, options)
     else:
-        from dynafold.data.misato import misato_ensemble, misato_rejection, read_misato_system
+        from dynafold.data.misato import misato_rejection
+        from dynafold.io.misato import misato_ensemble, read_misato_system
 
         system = read_misato_system(path, job.options["pdb_id"])
         reason = misato_rejection(system, options.misato_peptide_ids, options.misato_max_distance_A)

@@ -17,13 +17,14 @@ from dynafold.io.validate import cut_at_first_bad_frame
 STRUCTURE_SUFFIXES = (".pdb", ".ent", ".cif", ".mmcif", ".pdb.gz", ".cif.gz", ".ent.gz")
 TRAJECTORY_SUFFIXES = (".xtc", ".dcd", ".trr", ".nc", ".ncdf")
 GRO_SUFFIX = ".gro"
+HDF5_SUFFIXES = (".h5", ".hdf5")  # mdCATH and MISATO files
 
 __all__ = ["load", "save", "read_structure", "write_structure", "strip", "is_trajectory"]
 
 
 def _suffix(path: Path) -> str:
     name = path.name.lower()
-    for suf in STRUCTURE_SUFFIXES + TRAJECTORY_SUFFIXES + (".h5", ".hdf5", ".zip"):
+    for suf in STRUCTURE_SUFFIXES + TRAJECTORY_SUFFIXES + HDF5_SUFFIXES + (".zip",):
         if name.endswith(suf):
             return suf
     return path.suffix.lower()
@@ -97,7 +98,7 @@ def _read(path: Path, topology: str | os.PathLike | None, start: int | None, sto
         from dynafold.io.atlas import read_atlas
 
         return read_atlas(path, start=start, stop=stop, stride=stride, **layout_options)
-    elif suffix in (".h5", ".hdf5"):
+    elif suffix in HDF5_SUFFIXES:
         from dynafold.io.mdcath import read_mdcath
 
         return read_mdcath(path, start=start, stop=stop, stride=stride, **layout_options)

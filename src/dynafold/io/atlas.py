@@ -33,6 +33,11 @@ def _replicas(names: list[str], where: Path) -> tuple[str, dict[int, str]]:
     return chain, found
 
 
+def holds_atlas_replicas(folder: str | os.PathLike) -> bool:
+    """Whether ``folder`` holds the replica trajectories of one ATLAS chain (rather than chains)."""
+    return any(_XTC_RE.match(p.name) for p in Path(folder).iterdir())
+
+
 def atlas_replicas(path: str | os.PathLike) -> tuple[str, list[int]]:
     """Chain name and replica numbers of an ATLAS folder or zip."""
     path = Path(path)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dynafold.ensemble import Ensemble, Topology
+from dynafold.ensemble import Ensemble
 from dynafold.errors import TruncatedFileError
 
 NM_TO_A = 10.0

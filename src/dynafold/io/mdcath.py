@@ -66,6 +66,18 @@ def _topology_text(dataset, where: str, path: Path) -> str:
                                  path) from None
 
 
+def mdcath_runs(path: str | os.PathLike, temperatures: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """(domain, temperature, replica) of every run of an mdCATH file at the wanted temperatures."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            return [(domain, t, r) for domain in f for t in temperatures
+                    if t in f[domain] for r in sorted(f[domain][t], key=int)]
+    except OSError as err:
+        raise TruncatedFileError(f"cannot open HDF5 file: {err}", path) from err
+
+
 def read_mdcath(path: str | os.PathLike, domain: str | None = None, temperature: str | int = "320",
                 replica: str | int = "0", start: int | None = None, stop: int | None = None,
                 stride: int | None = None) -> Ensemble:

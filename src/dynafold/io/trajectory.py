@@ -14,6 +14,7 @@ import os
 import struct
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -46,14 +47,21 @@ _FORMATS: dict[str, tuple[str, float, bool]] = {
 MDTRAJ_TOPOLOGIES = (".gro", ".psf", ".prmtop", ".parm7", ".prm7")
 
 
+_REDIRECTION = threading.Lock()  # file descriptors 1 and 2 belong to the process: one redirection at a time
+
+
 @contextlib.contextmanager
 def _native_output_silenced() -> Iterator[None]:
-    """Swallow what the C readers print on stdout/stderr (dcdplugin, xdrfile)."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    libc = ctypes.CDLL(None)
-    saved = (os.dup(1), os.dup(2))
-    with tempfile.TemporaryFile() as sink:
+    """Swallow what the C readers print on stdout/stderr (dcdplugin, xdrfile).
+
+    Descriptors 1 and 2 are restored on exit. Threads take turns, so each
+    restores what it found; what another thread prints meanwhile is swallowed too.
+    """
+    with _REDIRECTION, tempfile.TemporaryFile() as sink:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        libc = ctypes.CDLL(None)
+        saved = (os.dup(1), os.dup(2))
         os.dup2(sink.fileno(), 1)
         os.dup2(sink.fileno(), 2)
         try:

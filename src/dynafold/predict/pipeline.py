@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dynafold.const import BACKBONE_ATOMS, DEFAULT_METHOD, canonical_method
+from dynafold.const import BACKBONE_ATOMS, DEFAULT_METHOD, check_method
 from dynafold.ensemble import Ensemble
 from dynafold.errors import MissingAtomsError, ResourceError
 from dynafold.predict import geometry
@@ -143,7 +143,7 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
     from dynafold.model.config import method_sampler
 
     t0 = time.perf_counter()
-    method = canonical_method(method)
+    check_method(method)  # a canonical label: user spellings are resolved at the CLI
     checkpoint = Path(checkpoint) if checkpoint else default_checkpoint()
     device = resolve_device(device)
     protein, warnings = prepare_input(structure)

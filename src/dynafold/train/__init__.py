@@ -1,5 +1,5 @@
 """Training: losses, presets, the Lightning module, checkpoint and EMA callbacks.
 
-Lightning is imported only by module.py and callbacks.py, which ``run.train``
-imports when a run starts; losses, configs and state files do not need it.
+Lightning is imported only by module.py, callbacks.py and quiet.py, which ``run.train``
+and the CLI import when a run starts; losses, configs and state files do not need it.
 """

@@ -26,7 +26,10 @@ from dynafold.metrics.evaluate import ATOM_SELECTIONS
               help="Write the RMSF figure (PNG/PDF/SVG).")
 def evaluate(pred_path: Path, ref_path: Path, pred_top: Path | None, ref_top: Path | None, atoms: str,
              ref_frames: int, seed: int, json_path: Path | None, plot_path: Path | None) -> None:
-    """Compare a predicted ensemble with a reference: RMSF correlation, lDDT precision/recall/diversity."""
+    """Compare a predicted ensemble with a reference: RMSF correlation, lDDT precision/recall/diversity.
+
+    When both hold the same ligand, also its RMSD and RMSF on the pocket and its contact persistence.
+    """
     from rich.console import Console
     from rich.table import Table
 
@@ -67,6 +70,16 @@ def evaluate(pred_path: Path, ref_path: Path, pred_top: Path | None, ref_top: Pa
         ("pairwise CA RMSD pred / ref (A)",
          f"{result['pairwise_rmsd_A']['pred']['mean']:.2f} / {result['pairwise_rmsd_A']['ref']['mean']:.2f}"),
     ]
+    for lig in result.get("ligands", []):
+        name = lig["ligand"]
+        rows += [
+            (f"{name} RMSD on pocket pred / ref (A)",
+             f"{lig['rmsd_A']['pred']['mean']:.2f} +- {lig['rmsd_A']['pred']['std']:.2f} / "
+             f"{lig['rmsd_A']['ref']['mean']:.2f} +- {lig['rmsd_A']['ref']['std']:.2f}"),
+            (f"{name} RMSF Pearson r", f"{lig['rmsf_A']['pearson']:.3f}"),
+            (f"{name} pocket CA RMSF Pearson r", f"{lig['pocket_rmsf']['pearson']:.3f}"),
+            (f"{name} contact persistence Pearson r", f"{lig['contacts']['pearson']:.3f}"),
+        ]
     for row in rows:
         table.add_row(*row)
     Console().print(table)

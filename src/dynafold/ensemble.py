@@ -111,9 +111,15 @@ class Topology:
     def is_ligand(self) -> np.ndarray:
         """Atoms of residues that are neither protein, nucleotides, polymer caps, water nor ions.
 
-        The HETATM flag is not needed: MD topologies write ligands as ATOM records.
+        Residues with a peptide backbone (N, CA and C atoms) are modified amino acids of
+        the chain, not ligands. The HETATM flag is not needed: MD topologies write
+        ligands as ATOM records.
         """
-        polymer = np.isin(self.res_names, list(NUCLEOTIDE_NAMES | POLYMER_CAPS))
+        residue = self.residue_index()
+        backbone = np.ones(self.n_residues, dtype=bool)
+        for name in BACKBONE_ATOMS[:3]:
+            backbone &= np.bincount(residue[self.atom_names == name], minlength=self.n_residues) > 0
+        polymer = np.isin(self.res_names, list(NUCLEOTIDE_NAMES | POLYMER_CAPS)) | backbone[residue]
         return ~polymer & ~self.is_water() & ~self.is_ion() & ~self.is_protein()
 
     def protein_heavy(self) -> np.ndarray:

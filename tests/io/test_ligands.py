@@ -129,3 +129,10 @@ def test_known_code_without_coordinates_uses_the_dictionary() -> None:
     assert lig.source == "ccd"
     np.testing.assert_array_equal(lig.bonds, [[0, 1], [0, 2], [0, 3], [0, 4]])
     assert sorted(lig.bond_orders.tolist()) == [1, 1, 2, 2]
+
+
+def test_modified_residue_of_the_chain_is_not_a_ligand(shared_data: Path) -> None:
+    ens = load(shared_data / "nmr" / "nmr_neopetrosiamide.pdb")
+    sme = ens.topology.res_names == "SME"  # methionine sulfoxide, a HETATM residue with a peptide backbone
+    assert sme.any() and ens.topology.hetero[sme].all()
+    assert not ens.topology.is_ligand().any() and ens.ligands == ()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import mdtraj
@@ -115,3 +116,14 @@ def test_ligands_pair_only_when_both_hold_the_same_one() -> None:
     assert ligand_metrics(ens.protein(), ens) == []
     lig = ens.ligands[0].atom_index
     assert ligand_pairs(ens, ens.select_atoms(np.setdiff1d(np.arange(ens.n_atoms), lig[:1]))) == []
+
+
+def test_ligands_away_from_the_protein_are_left_out(shared_data: Path) -> None:
+    ens = load(shared_data / "nmr" / "1gya.pdb")  # CD2 with its N-glycan: 9 sugar residues
+    assert len(ens.ligands) == 9
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scores = ligand_metrics(ens.select_frames(slice(0, 9)), ens.select_frames(slice(9, None)))
+    # six sugars have no protein heavy atom within 6 A: nothing to superpose them on
+    assert [s["ligand"] for s in scores] == ["NAG B1", "NAG B2", "MAN B7"]
+    assert all(s["pocket"]["atoms"] >= 3 for s in scores)

@@ -30,6 +30,7 @@ def evaluate(pred_path: Path, ref_path: Path, pred_top: Path | None, ref_top: Pa
 
     When both hold the same ligand, also its RMSD and RMSF on the pocket and its contact persistence.
     """
+    import numpy as np
     from rich.console import Console
     from rich.table import Table
 
@@ -37,6 +38,7 @@ def evaluate(pred_path: Path, ref_path: Path, pred_top: Path | None, ref_top: Pa
     from dynafold.errors import TopologyMismatchError
     from dynafold.io.atomic import write_json
     from dynafold.metrics.evaluate import evaluate_ensembles
+    from dynafold.metrics.ligand import ligand_metrics
 
     require_topology(ref_path, ref_top, "--ref-top")
     pred = load_protein(pred_path, pred_top, "--pred-top")
@@ -47,8 +49,11 @@ def evaluate(pred_path: Path, ref_path: Path, pred_top: Path | None, ref_top: Pa
         if err.path is not None:
             raise
         raise TopologyMismatchError(f"{err}; reference: {ref_path}", pred_path) from err
+    ligands = ligand_metrics(pred, ref.select_frames(np.array(result["ref_frame_indices"], dtype=np.int64)))
     result["pred_path"], result["ref_path"] = str(pred_path), str(ref_path)
     result["notes"] = {"pred": list(pred.notes), "ref": list(ref.notes)}
+    if ligands:  # both ensembles hold the same ligand
+        result["ligands"] = ligands
     for path, notes in ((pred_path, pred.notes), (ref_path, ref.notes)):
         for note in notes:
             click.echo(f"dynafold: note: {path}: {note}", err=True)

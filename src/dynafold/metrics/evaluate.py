@@ -10,7 +10,6 @@ from dynafold.metrics.correlation import pearson, rmse, spearman
 from dynafold.metrics.ensemble import (lddt_diversity, lddt_precision, lddt_recall,
                                        pairwise_rmsd_stats)
 from dynafold.metrics.lddt import lddt_matrix
-from dynafold.metrics.ligand import ligand_metrics
 from dynafold.metrics.match import match_ensembles
 from dynafold.metrics.rmsf import residue_rmsf
 
@@ -38,9 +37,7 @@ def evaluate_ensembles(pred: Ensemble, ref: Ensemble, *, atoms: str = "ca",
     -------
     JSON-ready dict: "rmsf" {pearson, spearman, rmse_A, pred_A, ref_A},
     "lddt" {precision, recall, diversity, mean}, "pairwise_rmsd_A" {"pred", "ref"},
-    "n_pred", "n_ref", "atoms", "matched", "ref_frame_indices", "seed"; and
-    "ligands" (a list, :func:`ligand_metrics` on the drawn reference frames) only
-    when both ensembles hold the same ligand.
+    "n_pred", "n_ref", "atoms", "matched", "ref_frame_indices", "seed".
     """
     if atoms not in ATOM_SELECTIONS:
         raise DynafoldInputError(f"unknown atom selection {atoms!r}; valid: {', '.join(ATOM_SELECTIONS)}")
@@ -60,7 +57,6 @@ def evaluate_ensembles(pred: Ensemble, ref: Ensemble, *, atoms: str = "ca",
     to_ref = lddt_matrix(pred_sel.coords, ref_sel.coords, residue_index).global_
     within = lddt_matrix(pred_sel.coords, pred_sel.coords, residue_index).global_
     ca_pred, ca_ref = pred_m.ca().coords, ref_m.ca().coords
-    ligands = ligand_metrics(pred, ref.select_frames(frames))
     return {
         "rmsf": {
             "pearson": pearson(pred_rmsf, ref_rmsf),
@@ -83,5 +79,4 @@ def evaluate_ensembles(pred: Ensemble, ref: Ensemble, *, atoms: str = "ca",
         "matched": {**matched, "lddt_atoms": pred_sel.n_atoms},
         "ref_frame_indices": frames.tolist(),
         "seed": seed,
-        **({"ligands": ligands} if ligands else {}),
     }

@@ -76,6 +76,8 @@ def _stats(values: np.ndarray) -> dict:
 def ligand_metrics(pred: Ensemble, ref: Ensemble) -> list[dict]:
     """Score each ligand held by both ensembles (see :func:`ligand_pairs`); [] when none.
 
+    Ligands with fewer than 3 pocket atoms (nothing to superpose on) are left out.
+
     Per ligand, a JSON-ready dict:
     "ligand" (label), "atoms" (heavy atoms), "pocket" {"atoms", "residues"};
     "rmsd_A" {"pred", "ref"}: {"mean", "std"} over conformers of the ligand RMSD to
@@ -102,6 +104,8 @@ def ligand_metrics(pred: Ensemble, ref: Ensemble) -> list[dict]:
         prot = {"pred": pred_m.coords, "ref": ref_m.coords}
         pocket = pocket_atoms(ref_m.coords[0].astype(np.float64), lig["ref"][0].astype(np.float64))
         n_pocket = int(pocket.sum())
+        if n_pocket < 3:  # no pocket to superpose on (a ligand away from the protein)
+            continue
         fit = np.flatnonzero(pocket)
         target = np.concatenate([ref_m.coords[0], lig["ref"][0]]).astype(np.float64)
         rmsd, fluct = {}, {}

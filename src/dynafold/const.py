@@ -76,6 +76,17 @@ ION_NAMES = frozenset({
     "NA", "CL", "K", "MG", "CA", "ZN", "MN", "FE", "CU", "CO", "NI", "CD", "IOD", "BR",
     "SOD", "CLA", "POT", "CAL", "NA+", "CL-", "LI", "CS", "RB",
 })
+# polymer residues that are not amino acids: terminal caps and nucleotides (standard and Amber names);
+# every other residue that is not protein, water or an ion is a ligand
+POLYMER_CAPS = frozenset({"ACE", "NME", "NMA", "NH2", "NHE", "CT3", "FOR"})
+NUCLEOTIDE_NAMES = frozenset({
+    "A", "C", "G", "U", "I", "T", "DA", "DC", "DG", "DT", "DU", "DI", "RA", "RC", "RG", "RU",
+    *(f"{base}{end}" for base in ("DA", "DC", "DG", "DT", "RA", "RC", "RG", "RU") for end in ("5", "3", "N")),
+})
+# the pocket: protein heavy atoms within this distance of a ligand heavy atom in the reference's first
+# frame; a protein and a ligand heavy atom closer than the contact distance are in contact
+POCKET_RADIUS_A = 6.0
+CONTACT_DISTANCE_A = 4.0
 BACKBONE_ATOMS = ("N", "CA", "C", "O")
 TERMINAL_OXYGEN = "OXT"
 C_OXT_BOND_A = 1.249  # Engh & Huber (1991)

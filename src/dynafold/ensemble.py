@@ -10,6 +10,8 @@ from dynafold.const import (
     AMINO_ACIDS_3TO1,
     BACKBONE_ATOMS,
     ION_NAMES,
+    NUCLEOTIDE_NAMES,
+    POLYMER_CAPS,
     WATER_NAMES,
     canonical_method,
     canonical_residue,
@@ -107,8 +109,18 @@ class Topology:
         return np.isin(names, list(AMINO_ACIDS_3TO1)) & ~self.hetero
 
     def is_ligand(self) -> np.ndarray:
-        """Non-polymer atoms that are neither water nor ions."""
-        return self.hetero & ~self.is_water() & ~self.is_ion() & ~self.is_protein()
+        """Atoms of residues that are neither protein, nucleotides, polymer caps, water nor ions.
+
+        Residues with a peptide backbone (N, CA and C atoms) are modified amino acids of
+        the chain, not ligands. The HETATM flag is not needed: MD topologies write
+        ligands as ATOM records.
+        """
+        residue = self.residue_index()
+        backbone = np.ones(self.n_residues, dtype=bool)
+        for name in BACKBONE_ATOMS[:3]:
+            backbone &= np.bincount(residue[self.atom_names == name], minlength=self.n_residues) > 0
+        polymer = np.isin(self.res_names, list(NUCLEOTIDE_NAMES | POLYMER_CAPS)) | backbone[residue]
+        return ~polymer & ~self.is_water() & ~self.is_ion() & ~self.is_protein()
 
     def protein_heavy(self) -> np.ndarray:
         return self.is_protein() & ~self.is_hydrogen()
@@ -134,6 +146,54 @@ class Topology:
 
 
 TOPOLOGY_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Topology))  # the per-atom arrays
+LIGAND_SOURCES = ("ccd", "coordinates")  # where a ligand's bonds come from
+
+
+@dataclass(frozen=True, eq=False)
+class Ligand:
+    """The chemistry of one ligand residue of an Ensemble; its atoms and coordinates stay in the Ensemble.
+
+    Names, elements and residue come from the Ensemble's topology at ``atom_index``;
+    the coordinates are ``ensemble.coords[:, atom_index]`` (K, n, 3) in Angstrom.
+
+    Attributes
+    ----------
+    atom_index : (n,) int64, the ligand's atoms in the Ensemble.
+    bonds : (M, 2) int64, pairs of positions in ``atom_index`` (i < j), sorted.
+    bond_orders : (M,) int8, 1 single, 2 double, 3 triple, 0 unknown (bonds found from coordinates).
+    aromatic : (M,) bool, aromatic bonds (all False when unknown).
+    formal_charges : (n,) int8, formal charge per atom (0 when unknown).
+    source : "ccd" (Chemical Component Dictionary) or "coordinates" (covalent radii).
+    """
+
+    atom_index: np.ndarray
+    bonds: np.ndarray
+    bond_orders: np.ndarray
+    aromatic: np.ndarray
+    formal_charges: np.ndarray
+    source: str
+
+    @property
+    def n_atoms(self) -> int:
+        return len(self.atom_index)
+
+    def residue_name(self, topology: Topology) -> str:
+        return str(topology.res_names[self.atom_index[0]])
+
+    def reindexed(self, new_index: np.ndarray) -> "Ligand | None":
+        """This ligand after an atom selection; ``new_index[old]`` is each old atom's new index, -1 when dropped.
+
+        Bonds to dropped atoms go; None when no atom is left.
+        """
+        new = new_index[self.atom_index]
+        kept = new >= 0
+        if not kept.any():
+            return None
+        position = np.cumsum(kept) - 1
+        bond_kept = kept[self.bonds].all(axis=1) if len(self.bonds) else np.zeros(0, dtype=bool)
+        return Ligand(atom_index=new[kept], bonds=position[self.bonds[bond_kept]].reshape(-1, 2),
+                      bond_orders=self.bond_orders[bond_kept], aromatic=self.aromatic[bond_kept],
+                      formal_charges=self.formal_charges[kept], source=self.source)
 
 
 @dataclass(eq=False)
@@ -153,6 +213,8 @@ class Ensemble:
     name : a short name of the system.
     times_ps : (K,) frame times in picoseconds, or None.
     notes : human-readable remarks made while reading (dropped atoms, cut frames).
+    ligands : the chemistry (bonds, bond orders, charges) of each ligand residue, filled by
+        :func:`dynafold.io.load`; empty for protein-only systems.
     """
 
     topology: Topology
@@ -163,6 +225,7 @@ class Ensemble:
     name: str = "ensemble"
     times_ps: np.ndarray | None = None
     notes: list[str] = field(default_factory=list)
+    ligands: tuple[Ligand, ...] = ()
 
     def __post_init__(self) -> None:
         self.coords = np.asarray(self.coords, dtype=np.float32)
@@ -179,6 +242,10 @@ class Ensemble:
             self.mask = np.ones(self.topology.n_atoms, dtype=bool)
         if self.bfactors is not None:
             self.bfactors = np.asarray(self.bfactors, dtype=np.float32).reshape(self.coords.shape[:2])
+        for ligand in self.ligands:
+            if ligand.atom_index.max(initial=-1) >= self.topology.n_atoms:
+                raise TopologyMismatchError(f"{self.name}: a ligand refers to atom {ligand.atom_index.max()}, "
+                                            f"the topology has {self.topology.n_atoms} atoms")
 
     @property
     def n_conformers(self) -> int:
@@ -202,7 +269,17 @@ class Ensemble:
             bfactors=None if self.bfactors is None else self.bfactors[:, index],
             mask=self.mask[index],
             notes=list(self.notes),
+            ligands=self._ligands_after(index),
         )
+
+    def _ligands_after(self, index: np.ndarray) -> tuple[Ligand, ...]:
+        """The ligands of the atom selection ``index`` (boolean mask or index array), re-indexed."""
+        if not self.ligands:
+            return ()
+        new_index = np.full(self.n_atoms, -1, dtype=np.int64)
+        chosen = np.flatnonzero(index) if index.dtype == bool else index.astype(np.int64)
+        new_index[chosen] = np.arange(len(chosen))
+        return tuple(lig for lig in (ligand.reindexed(new_index) for ligand in self.ligands) if lig is not None)
 
     def select_frames(self, index: np.ndarray | slice) -> "Ensemble":
         """Ensemble restricted to some conformers."""

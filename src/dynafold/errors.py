@@ -48,3 +48,7 @@ class ConfigError(DynafoldInputError):
 
 class ResourceError(DynafoldError):
     """A job would not fit in the memory available."""
+
+
+class LigandError(DynafoldInputError):
+    """A ligand's chemistry cannot be resolved (unknown code without coordinates, ...)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -40,3 +41,19 @@ def test_other_protein_fails_with_one_line(shared_data, capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith("dynafold: error:") and "sequences disagree" in err
     assert len(err.splitlines()) == 1
+
+
+def test_ligand_scores_appear_only_when_both_ensembles_hold_the_ligand(tmp_path, capsys):
+    pocket = Path(__file__).resolve().parents[1] / "data" / "prolif_pocket"
+    xtc, pdb = str(pocket / "pocket.xtc"), str(pocket / "pocket.pdb")
+    out_json = tmp_path / "scores.json"
+    main(["evaluate", "--pred", xtc, "--pred-top", pdb, "--ref", xtc, "--ref-top", pdb, "--json", str(out_json)])
+    assert "LIG G1 contact persistence Pearson r" in capsys.readouterr().out
+    (lig,) = json.loads(out_json.read_text())["ligands"]
+    assert lig["ligand"] == "LIG G1" and lig["rmsd_A"]["pred"] == lig["rmsd_A"]["ref"]
+    assert lig["rmsf_A"]["pearson"] == pytest.approx(1.0) and lig["contacts"]["pearson"] == pytest.approx(1.0)
+    # a protein-only prediction: the scores of before, no ligand key
+    save(load(pocket / "pocket.xtc", pocket / "pocket.pdb", keep_ligands=False), tmp_path / "pred.pdb")
+    main(["evaluate", "--pred", str(tmp_path / "pred.pdb"), "--ref", xtc, "--ref-top", pdb, "--json", str(out_json)])
+    assert "LIG" not in capsys.readouterr().out
+    assert "ligands" not in json.loads(out_json.read_text())

@@ -26,7 +26,11 @@ from dynafold.metrics.evaluate import ATOM_SELECTIONS
               help="Write the RMSF figure (PNG/PDF/SVG).")
 def evaluate(pred_path: Path, ref_path: Path, pred_top: Path | None, ref_top: Path | None, atoms: str,
              ref_frames: int, seed: int, json_path: Path | None, plot_path: Path | None) -> None:
-    """Compare a predicted ensemble with a reference: RMSF correlation, lDDT precision/recall/diversity."""
+    """Compare a predicted ensemble with a reference: RMSF correlation, lDDT precision/recall/diversity.
+
+    When both hold the same ligand, also its RMSD and RMSF on the pocket and its contact persistence.
+    """
+    import numpy as np
     from rich.console import Console
     from rich.table import Table
 
@@ -34,6 +38,7 @@ def evaluate(pred_path: Path, ref_path: Path, pred_top: Path | None, ref_top: Pa
     from dynafold.errors import TopologyMismatchError
     from dynafold.io.atomic import write_json
     from dynafold.metrics.evaluate import evaluate_ensembles
+    from dynafold.metrics.ligand import ligand_metrics
 
     require_topology(ref_path, ref_top, "--ref-top")
     pred = load_protein(pred_path, pred_top, "--pred-top")
@@ -44,8 +49,11 @@ def evaluate(pred_path: Path, ref_path: Path, pred_top: Path | None, ref_top: Pa
         if err.path is not None:
             raise
         raise TopologyMismatchError(f"{err}; reference: {ref_path}", pred_path) from err
+    ligands = ligand_metrics(pred, ref.select_frames(np.array(result["ref_frame_indices"], dtype=np.int64)))
     result["pred_path"], result["ref_path"] = str(pred_path), str(ref_path)
     result["notes"] = {"pred": list(pred.notes), "ref": list(ref.notes)}
+    if ligands:  # both ensembles hold the same ligand
+        result["ligands"] = ligands
     for path, notes in ((pred_path, pred.notes), (ref_path, ref.notes)):
         for note in notes:
             click.echo(f"dynafold: note: {path}: {note}", err=True)
@@ -67,6 +75,16 @@ def evaluate(pred_path: Path, ref_path: Path, pred_top: Path | None, ref_top: Pa
         ("pairwise CA RMSD pred / ref (A)",
          f"{result['pairwise_rmsd_A']['pred']['mean']:.2f} / {result['pairwise_rmsd_A']['ref']['mean']:.2f}"),
     ]
+    for lig in result.get("ligands", []):
+        name = lig["ligand"]
+        rows += [
+            (f"{name} RMSD on pocket pred / ref (A)",
+             f"{lig['rmsd_A']['pred']['mean']:.2f} +- {lig['rmsd_A']['pred']['std']:.2f} / "
+             f"{lig['rmsd_A']['ref']['mean']:.2f} +- {lig['rmsd_A']['ref']['std']:.2f}"),
+            (f"{name} RMSF Pearson r", f"{lig['rmsf_A']['pearson']:.3f}"),
+            (f"{name} pocket CA RMSF Pearson r", f"{lig['pocket_rmsf']['pearson']:.3f}"),
+            (f"{name} contact persistence Pearson r", f"{lig['contacts']['pearson']:.3f}"),
+        ]
     for row in rows:
         table.add_row(*row)
     Console().print(table)

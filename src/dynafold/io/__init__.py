@@ -11,6 +11,7 @@ import numpy as np
 
 from dynafold.ensemble import Ensemble
 from dynafold.errors import DynafoldError, DynafoldInputError, TruncatedFileError, UnknownFormatError
+from dynafold.io.ligands import attach_ligands
 from dynafold.io.structure import read_structure, write_structure
 from dynafold.io.validate import cut_at_first_bad_frame
 
@@ -59,7 +60,8 @@ def load(path: str | os.PathLike, topology: str | os.PathLike | None = None, *,
     trajectories (XTC/DCD/TRR/NetCDF with ``topology``), an mdCATH HDF5 file, an ATLAS
     folder or zip. Frames are sliced with start/stop/stride, validated (cut at
     the first invalid frame), and waters, ions and hydrogens are stripped unless
-    asked to keep them. ``layout_options`` go to the mdCATH/ATLAS readers
+    asked to keep them. Each ligand residue left gets its chemistry (bonds, bond
+    orders, charges) in ``Ensemble.ligands`` (see :mod:`dynafold.io.ligands`). ``layout_options`` go to the mdCATH/ATLAS readers
     (temperature, replica).
 
     Whatever a reader raises becomes a :class:`DynafoldInputError` naming the
@@ -86,8 +88,9 @@ def load(path: str | os.PathLike, topology: str | os.PathLike | None = None, *,
     if method is not None:
         ens = replace(ens, method=method)
     ens = cut_at_first_bad_frame(ens, str(path))
-    return strip(ens, hydrogens=not keep_hydrogens, waters=not keep_waters,
-                 ions=not keep_waters, ligands=not keep_ligands)
+    ens = strip(ens, hydrogens=not keep_hydrogens, waters=not keep_waters,
+                ions=not keep_waters, ligands=not keep_ligands)
+    return attach_ligands(ens, path)
 
 
 def _read(path: Path, topology: str | os.PathLike | None, start: int | None, stop: int | None,

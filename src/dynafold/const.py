@@ -28,7 +28,11 @@ METHOD_DESCRIPTIONS: dict[str, str] = {
 DEFAULT_METHOD = "md"  # an ensemble tool samples dynamics unless asked otherwise
 # Sampler step scale per method label, validated with the shipped model (weights/MODEL_CARD.md); other
 # labels take SamplerConfig's 1.5. A step scale above 1 sharpens samples towards the input (tighter ensembles).
-METHOD_STEP_SCALE: dict[str, float] = {"md": 1.0, "nmr": 1.0, "xray": 1.5}
+METHOD_STEP_SCALE: dict[str, float] = {"md": 0.9, "nmr": 0.9, "xray": 1.5}
+# Last noise level of the sampling schedule per method label, Angstrom (others: SamplerConfig's sigma_min):
+# the ensemble methods stop at the denoiser's estimate at 0.5 A, below which the shipped denoiser blurs
+# bonds more than it removes noise (weights/MODEL_CARD.md); xray samples run down to the input's chemistry.
+METHOD_FINAL_SIGMA_A: dict[str, float] = {"md": 0.5, "nmr": 0.5}
 
 # --- distogram (B2): 64 classes over 2-22 A ---------------------------------
 DISTOGRAM_NUM_BINS = 64

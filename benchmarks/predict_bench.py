@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+import timeit
 from pathlib import Path
 
 import numpy as np
@@ -32,14 +33,8 @@ def matmul_gflops(n: int = 1024, repeats: int = 5) -> float:
     """Best one-thread float32 GFLOP/s of an n x n matmul."""
     a, b = torch.randn(n, n), torch.randn(n, n)
     a @ b
-    best = min(_timed(lambda: a @ b) for _ in range(repeats))
+    best = min(timeit.repeat(lambda: a @ b, number=1, repeat=repeats))
     return 2 * n**3 / best / 1e9
-
-
-def _timed(fn) -> float:
-    t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
 
 
 def denoiser_flops(structure, samples: int, checkpoint: str | None) -> float:

@@ -94,6 +94,19 @@ def rigidity_warning(rmsf_A: np.ndarray, bfactor_A2: np.ndarray) -> str | None:
             "this protein's flexibility")
 
 
+def _round_sizes(n_done: int, n_samples: int, limit: int, batch_size: int, workers: int) -> list[int]:
+    """Batch sizes of the next sampling round: every batch still needed for ``n_samples``, or, past
+    it (drawing more until enough pass the geometry check), one per worker; none beyond ``limit``."""
+    count = -(-(n_samples - n_done) // batch_size) if n_done < n_samples else workers
+    sizes: list[int] = []
+    for _ in range(count):
+        left = limit - n_done - sum(sizes)
+        if left <= 0:
+            break
+        sizes.append(min(batch_size, left))
+    return sizes
+
+
 def batch_seed(seed: int, number: int) -> int:
     """Seed of the noise generator of batch ``number`` of a run seeded with ``seed``."""
     return int(np.random.SeedSequence([seed, number]).generate_state(1, np.uint64)[0] >> 1)
@@ -199,14 +212,8 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
     try:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             while wanted():
-                # a round: every batch still needed for n_samples, or (keep_valid) one per worker;
                 # results are taken in batch order and stop where one batch at a time would stop
-                sizes, total = [], n_done
-                for _ in range(-(-(n_samples - n_done) // batch_size) if n_done < n_samples else workers):
-                    if total >= limit:
-                        break
-                    sizes.append(min(batch_size, limit - total))
-                    total += sizes[-1]
+                sizes = _round_sizes(n_done, n_samples, limit, batch_size, workers)
                 first = n_batches
                 n_batches += len(sizes)
                 for size, xyz in zip(sizes, pool.map(run_batch, range(first, first + len(sizes)), sizes)):

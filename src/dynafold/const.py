@@ -129,6 +129,13 @@ ATOM14_SLOT: dict[str, dict[str, int]] = {
 CA_SLOT = BACKBONE_ATOMS.index("CA")
 CB_SLOT = len(BACKBONE_ATOMS)
 ATOM_ELEMENTS = ("C", "N", "O", "S")  # element classes of protein heavy atoms; len() marks an empty slot
+# Ligand heavy atoms are tokens of their own (one atom each, in the C-alpha slot). Their features:
+# element class (the last class: any other element), clipped formal charge, aromaticity, heavy-atom degree.
+LIGAND_ELEMENTS = ("C", "N", "O", "S", "P", "F", "CL", "BR", "I", "B", "SE")
+LIGAND_CHARGES = (-1, 0, 1)
+LIGAND_MAX_DEGREE = 4  # higher degrees count as this
+LIGAND_ATOM_FEATURES = len(LIGAND_ELEMENTS) + 1 + len(LIGAND_CHARGES) + 1 + LIGAND_MAX_DEGREE + 1
+LIGAND_BOND_FEATURES = 4  # per ligand atom pair: bonded, double, triple, aromatic
 
 
 def slot_elements() -> np.ndarray:

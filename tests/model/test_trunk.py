@@ -37,7 +37,7 @@ def test_trunk_shapes_and_rigid_invariance(trp_batch):
 def test_padding_does_not_change_outputs(trp_batch):
     model = _model()
     alone = {k: v[:1, :20] if v.dim() > 1 else v[:1] for k, v in trp_batch.items()}
-    for key in ("distogram_target", "enm_pair"):
+    for key in ("distogram_target", "enm_pair", "ligand_bonds"):
         alone[key] = trp_batch[key][:1, :20, :20]
     with torch.no_grad():
         _, s_pad, _ = model.trunk(trp_batch)

@@ -45,3 +45,21 @@ def crop_indices(mode: str, coords: np.ndarray, mask: np.ndarray, size: int | No
     if mode == "spatial":
         return spatial_crop(coords, mask, size, rng)
     raise ConfigError(f"unknown crop mode {mode!r}; valid: {', '.join(CROP_MODES)}")
+
+
+def pocket_crop(coords: np.ndarray, mask: np.ndarray, ligand: np.ndarray, size: int) -> np.ndarray:
+    """Every ligand token, then the protein tokens nearest to any ligand atom, ``size`` in all
+    (more when the ligands alone have more atoms), in token order.
+
+    coords: (R, 3) Angstrom, one atom per token; mask: (R,) bool, tokens that
+    have the atom; ligand: (R,) bool, the ligand atom tokens.
+    """
+    ligand = np.asarray(ligand, dtype=bool)
+    if len(coords) <= size:
+        return np.arange(len(coords))
+    dist = np.full(len(coords), np.inf)
+    protein, anchors = np.flatnonzero(~ligand & mask), coords[ligand & mask]
+    if len(protein) and len(anchors):
+        dist[protein] = np.min(np.linalg.norm(coords[protein, None] - anchors[None], axis=-1), axis=1)
+    dist[ligand] = -np.inf
+    return np.sort(np.argsort(dist, kind="stable")[:max(size, int(ligand.sum()))])

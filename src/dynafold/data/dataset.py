@@ -9,14 +9,14 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from dynafold.data.crop import crop_indices
-from dynafold.data.features import atom14_coords, featurize, template_enm_features
+from dynafold.data.crop import crop_indices, pocket_crop
+from dynafold.data.features import featurize, template_enm_features, token_atom14
 from dynafold.data.store import load_manifest, read_system
 from dynafold.data.targets import aggregated_distogram, representative_coords, sample_conformer
 from dynafold.errors import EmptyEnsembleError
 
 # keys whose first (and for the distogram also second) axis runs over residues
-_PAIR_KEYS = ("distogram_target", "enm_pair")
+_PAIR_KEYS = ("distogram_target", "enm_pair", "ligand_bonds")
 _SCALAR_KEYS = ("method",)
 
 
@@ -34,13 +34,16 @@ class EnsembleDataset(Dataset):
     systems : names to use (default: all in the manifest).
     crop_size : residues kept per item (None: no crop).
     crop_mode : 'contiguous' or 'spatial' (nearest residues to a random centre).
+    ligands : ligand heavy atoms as tokens after the residues (items with
+        ligands are cropped around them, :func:`dynafold.data.crop.pocket_crop`).
     seed : randomness of item ``i`` in epoch ``e`` comes from
         ``np.random.default_rng([seed, e, i])``; call :meth:`get` with your
         own generator for other schemes.
     """
 
     def __init__(self, store: str | os.PathLike, systems: list[str] | None = None,
-                 crop_size: int | None = None, crop_mode: str = "contiguous", seed: int = 0) -> None:
+                 crop_size: int | None = None, crop_mode: str = "contiguous", seed: int = 0,
+                 ligands: bool = True) -> None:
         self.store = Path(store)
         entries = load_manifest(self.store)["systems"]
         if systems is not None:
@@ -53,6 +56,7 @@ class EnsembleDataset(Dataset):
         self.crop_size = crop_size
         self.crop_mode = crop_mode
         self.seed = seed
+        self.ligands = ligands
         self.epoch = 0
         self._enm: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # elastic-network features per system
 
@@ -73,13 +77,19 @@ class EnsembleDataset(Dataset):
         """Item ``index`` with all randomness (conformer, crop) drawn from ``rng``."""
         stored = read_system(self.store / self.entries[index]["file"])
         ens = stored.ensemble
-        coords14, atom_mask = atom14_coords(ens)
+        coords14, atom_mask, tokens = token_atom14(ens, self.ligands)
+        n_res = coords14.shape[1] - tokens.n_atoms
         if index not in self._enm:
-            self._enm[index] = template_enm_features(coords14[0], atom_mask)
-        item = featurize(ens, residue_targets=stored.targets, enm=self._enm[index])
+            self._enm[index] = template_enm_features(coords14[0, :n_res], atom_mask[:n_res])
+        item = featurize(ens, residue_targets=stored.targets, enm=self._enm[index], ligands=self.ligands)
         item["coords"] = torch.from_numpy(coords14[sample_conformer(ens.n_conformers, rng)].copy())
-        rep, rep_mask = representative_coords(ens)
-        keep = crop_indices(self.crop_mode, rep[0], rep_mask, self.crop_size, rng)
+        rep, rep_mask = representative_coords(ens.protein())
+        rep = np.concatenate([rep, ens.coords[:, tokens.atom_index]], axis=1)
+        rep_mask = np.concatenate([rep_mask, ens.mask[tokens.atom_index]])
+        if tokens.n_atoms and self.crop_size is not None:
+            keep = pocket_crop(rep[0], rep_mask, item["ligand_mask"].numpy(), self.crop_size)
+        else:
+            keep = crop_indices(self.crop_mode, rep[0], rep_mask, self.crop_size, rng)
         item = crop_item(item, torch.from_numpy(keep))
         item["distogram_target"] = torch.from_numpy(aggregated_distogram(rep[:, keep], rep_mask[keep]))
         return item

@@ -14,6 +14,8 @@ import numpy as np
 
 from dynafold.const import (
     ATOM14_SLOT,
+    LIGAND_ATOM_FEATURES,
+    LIGAND_BOND_FEATURES,
     C_OXT_BOND_A,
     CA_SLOT,
     METHOD_IDS,
@@ -24,6 +26,7 @@ from dynafold.const import (
     canonical_residue,
     check_method,
 )
+from dynafold.data.ligand_tokens import LigandTokens, ligand_atom14, ligand_targets, ligand_tokens
 from dynafold.ensemble import Ensemble, Topology
 from dynafold.errors import NoProteinError
 
@@ -115,6 +118,18 @@ def ensemble_from_atom14(coords: np.ndarray, template: Ensemble, atom_mask: np.n
                    mask=np.ones(len(atoms), dtype=bool), notes=list(template.notes))
 
 
+def token_atom14(ensemble: Ensemble, ligands: bool = True) -> tuple[np.ndarray, np.ndarray, LigandTokens]:
+    """Coordinates of every token in the atom14 layout: the protein residues, then (with ``ligands``)
+    one token per ligand heavy atom (:mod:`dynafold.data.ligand_tokens`).
+
+    Returns coords (K, T, 14, 3) float32 Angstrom, atom_mask (T, 14) bool and the ligand tokens.
+    """
+    coords, mask = atom14_coords(ensemble)
+    tokens = ligand_tokens(ensemble if ligands else replace(ensemble, ligands=()))
+    lig_coords, lig_mask = ligand_atom14(ensemble, tokens)
+    return np.concatenate([coords, lig_coords], axis=1), np.concatenate([mask, lig_mask]), tokens
+
+
 def template_enm_features(coords14: np.ndarray, atom_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`dynafold.enm.enm_features` of the C-alpha atoms of atom14 coords (R, 14, 3), mask (R, 14)."""
     from dynafold.enm import enm_features
@@ -124,27 +139,34 @@ def template_enm_features(coords14: np.ndarray, atom_mask: np.ndarray) -> tuple[
 
 def featurize(ensemble: Ensemble, method: str | None = None, reference_index: int = 0,
               *, residue_targets: dict[str, np.ndarray] | None = None,
-              enm: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
+              enm: tuple[np.ndarray, np.ndarray] | None = None, ligands: bool = True) -> dict:
     """Model input features of one ensemble (no batch dimension).
 
     Parameters
     ----------
-    ensemble : any Ensemble; its protein heavy atoms are used.
+    ensemble : any Ensemble; its protein heavy atoms are residue tokens, and
+        (with ``ligands``) each heavy atom of its ligands a token after them
+        (:mod:`dynafold.data.ligand_tokens`).
     method : canonical method label to condition on (default: the ensemble's own).
     reference_index : the conformer used as template and as "coords".
-    residue_targets : precomputed per-residue targets (keys of
+    residue_targets : precomputed per-residue targets of the protein (keys of
         :func:`dynafold.data.targets.residue_targets`); computed when None.
     enm : precomputed :func:`dynafold.enm.enm_features` of the template's
-        C-alpha atoms; computed when None.
+        protein C-alpha atoms; computed when None. Ligand tokens get zeros.
+    ligands : whether ligand atoms become tokens (models trained without
+        ligand tokens leave them out).
 
     Returns
     -------
-    dict of torch tensors, R residues: res_type (R,) long, residue_index (R,)
-    long (author numbers), chain_index (R,) long, token_mask (R,) bool,
-    method () long, template_coords and coords (R, 14, 3) float32 Angstrom,
-    atom_mask (R, 14) bool, enm_single (R, 2) and enm_pair (R, R, 2) float32
-    (elastic-network fluctuations and correlations of the template),
-    bfactor_target (R,) A^2 with bfactor_mask, rmsf_target (R,) Angstrom with rmsf_mask.
+    dict of torch tensors, R tokens: res_type (R,) long (UNK for ligand
+    atoms), residue_index (R,) long (author numbers), chain_index (R,) long
+    (one more per ligand), token_mask (R,) bool, method () long,
+    template_coords and coords (R, 14, 3) float32 Angstrom, atom_mask (R, 14)
+    bool, enm_single (R, 4) and enm_pair (R, R, 2) float32 (elastic-network
+    fluctuations and correlations of the template), ligand_mask (R,) bool,
+    ligand_features (R, LIGAND_ATOM_FEATURES) and ligand_bonds (R, R,
+    LIGAND_BOND_FEATURES) float32 (zero on protein tokens), bfactor_target
+    (R,) A^2 with bfactor_mask, rmsf_target (R,) Angstrom with rmsf_mask.
     """
     import torch
 
@@ -152,7 +174,6 @@ def featurize(ensemble: Ensemble, method: str | None = None, reference_index: in
 
     protein = ensemble.protein()
     topo = protein.topology
-    coords14, atom_mask = atom14_coords(protein)
     starts = topo.residue_starts()
     chains = topo.chain_ids[starts]
     # chains numbered in order of appearance
@@ -160,21 +181,41 @@ def featurize(ensemble: Ensemble, method: str | None = None, reference_index: in
     chain_index = np.array([first_seen[c] for c in chains.tolist()], dtype=np.int64)
     targets = residue_targets if residue_targets is not None else compute_targets(protein)
     label = check_method(method or protein.method)
+    coords14, atom_mask, tokens = token_atom14(ensemble, ligands)
+    n_res, n_lig = len(starts), tokens.n_atoms
+    if enm is None:
+        enm = template_enm_features(coords14[reference_index, :n_res], atom_mask[:n_res])
+    enm_single, enm_pair = enm
+    lig_targets = ligand_targets(ensemble, protein, tokens)
     template = torch.from_numpy(coords14[reference_index].copy())
-    enm_single, enm_pair = enm if enm is not None else template_enm_features(coords14[reference_index], atom_mask)
+    lig_bonds = np.zeros((n_res + n_lig, n_res + n_lig, LIGAND_BOND_FEATURES), dtype=np.float32)
+    lig_bonds[n_res:, n_res:] = tokens.bonds
+    res_names = [_RES_TYPE_INDEX[n] for n in token_residue_names(topo)] + [_RES_TYPE_INDEX[UNK]] * n_lig
     return {
-        "res_type": torch.tensor([_RES_TYPE_INDEX[n] for n in token_residue_names(topo)], dtype=torch.long),
-        "residue_index": torch.from_numpy(topo.res_ids[starts].astype(np.int64)),
-        "chain_index": torch.from_numpy(chain_index),
-        "token_mask": torch.ones(len(starts), dtype=torch.bool),
+        "res_type": torch.tensor(res_names, dtype=torch.long),
+        "residue_index": torch.from_numpy(np.concatenate([
+            topo.res_ids[starts], ensemble.topology.res_ids[tokens.atom_index]]).astype(np.int64)),
+        "chain_index": torch.from_numpy(np.concatenate([chain_index, chain_index.max(initial=-1) + 1 + tokens.ligand])),
+        "token_mask": torch.ones(n_res + n_lig, dtype=torch.bool),
         "method": torch.tensor(METHOD_IDS[label], dtype=torch.long),
         "template_coords": template,
         "coords": template.clone(),
         "atom_mask": torch.from_numpy(atom_mask),
-        "enm_single": torch.from_numpy(enm_single),
-        "enm_pair": torch.from_numpy(enm_pair),
-        "bfactor_target": torch.from_numpy(targets["bfactor_A2"].astype(np.float32)),
-        "bfactor_mask": torch.from_numpy(targets["bfactor_mask"].astype(bool)),
-        "rmsf_target": torch.from_numpy(targets["rmsf_A"].astype(np.float32)),
-        "rmsf_mask": torch.from_numpy(targets["rmsf_mask"].astype(bool)),
+        "enm_single": torch.from_numpy(_pad_tokens(enm_single, n_lig, 1)),
+        "enm_pair": torch.from_numpy(_pad_tokens(enm_pair, n_lig, 2)),
+        "ligand_mask": torch.from_numpy(np.arange(n_res + n_lig) >= n_res),
+        "ligand_features": torch.from_numpy(np.concatenate([
+            np.zeros((n_res, LIGAND_ATOM_FEATURES), dtype=np.float32), tokens.features])),
+        "ligand_bonds": torch.from_numpy(lig_bonds),
+        "bfactor_target": torch.from_numpy(np.concatenate([targets["bfactor_A2"], lig_targets["bfactor_A2"]])
+                                           .astype(np.float32)),
+        "bfactor_mask": torch.from_numpy(np.concatenate([targets["bfactor_mask"], lig_targets["bfactor_mask"]])
+                                         .astype(bool)),
+        "rmsf_target": torch.from_numpy(np.concatenate([targets["rmsf_A"], np.zeros(n_lig)]).astype(np.float32)),
+        "rmsf_mask": torch.from_numpy(np.concatenate([targets["rmsf_mask"], np.zeros(n_lig, dtype=bool)])),
     }
+
+
+def _pad_tokens(values: np.ndarray, n: int, axes: int) -> np.ndarray:
+    """Zero rows (and, for pair arrays, columns) for ``n`` more tokens on the first ``axes`` axes."""
+    return np.pad(values, [(0, n)] * axes + [(0, 0)] * (values.ndim - axes))

@@ -42,6 +42,7 @@ class ModelConfig:
     atom_window_queries: int = 32  # atoms per query block of windowed atom attention
     atom_window_keys: int = 128  # atoms each query block attends to
     sigma_data: float = SIGMA_DATA
+    ligand_tokens: bool = False  # ligand heavy atoms as tokens with their chemistry (configs from before lack it)
 
     def __post_init__(self) -> None:
         q, k = self.atom_window_queries, self.atom_window_keys
@@ -82,14 +83,14 @@ def method_sampler(method: str, **overrides: float | None) -> SamplerConfig:
 
 
 MODEL_PRESETS: dict[str, ModelConfig] = {
-    "tiny": ModelConfig(token_s=16, token_z=8, pairformer_blocks=1, single_heads=2, pair_heads=1,
+    "tiny": ModelConfig(ligand_tokens=True, token_s=16, token_z=8, pairformer_blocks=1, single_heads=2, pair_heads=1,
                         pair_head_dim=8, tri_mul_dim=8, recycling_steps=0, denoiser_dim=16,
                         denoiser_layers=1, denoiser_heads=2, fourier_dim=8, atom_dim=8, atom_pair_dim=4,
                         atom_heads=1, atom_window_queries=8, atom_window_keys=32),
-    "small": ModelConfig(token_s=64, token_z=32, pairformer_blocks=2, single_heads=4, pair_heads=2,
+    "small": ModelConfig(ligand_tokens=True, token_s=64, token_z=32, pairformer_blocks=2, single_heads=4, pair_heads=2,
                          pair_head_dim=16, tri_mul_dim=32, recycling_steps=0, denoiser_dim=64,
                          denoiser_layers=2, denoiser_heads=4, fourier_dim=32),
-    "base": ModelConfig(token_s=256, token_z=96, pairformer_blocks=16, single_heads=8, pair_heads=4,
+    "base": ModelConfig(ligand_tokens=True, token_s=256, token_z=96, pairformer_blocks=16, single_heads=8, pair_heads=4,
                         pair_head_dim=24, tri_mul_dim=96, recycling_steps=3, denoiser_dim=384,
                         denoiser_layers=12, denoiser_heads=8, fourier_dim=128, atom_dim=128, atom_pair_dim=16,
                         atom_heads=4, atom_encoder_layers=3, atom_decoder_layers=3),

@@ -21,11 +21,11 @@ import math
 import torch
 from torch import nn
 
-from dynafold.const import ATOM_ELEMENTS, CA_SLOT, NUM_RESIDUE_TYPES, slot_elements
+from dynafold.const import ATOM_ELEMENTS, CA_SLOT, LIGAND_ATOM_FEATURES, NUM_RESIDUE_TYPES, slot_elements
 from dynafold.model.atom_attention import AtomTransformer, key_windows, query_windows
 from dynafold.model.config import ModelConfig
 from dynafold.model.diffusion import edm_preconditioning, masked_centroid
-from dynafold.model.frames import backbone_frames, rotate_to_global, rotate_to_local, to_local, vector_length
+from dynafold.model.frames import backbone_frames, borrow_frames, rotate_to_global, rotate_to_local, to_local, vector_length
 from dynafold.model.layers import AttentionPairBias, Transition
 
 _ATOM_NOISY_FEATURES = 9  # noisy position, displacement from the template, template position
@@ -72,6 +72,8 @@ class Denoiser(nn.Module):
         self.atom_type = nn.Embedding(NUM_RESIDUE_TYPES * cfg.atom_slots, ca)
         self.element = nn.Embedding(len(ATOM_ELEMENTS) + 1, ca)
         self.atom_template = nn.Linear(4, ca, bias=False)
+        if cfg.ligand_tokens:  # a ligand atom's chemistry, on its atom (the C-alpha slot of its token)
+            self.ligand_atom = nn.Linear(LIGAND_ATOM_FEATURES, ca, bias=False)
         self.token_to_atom = nn.Sequential(nn.LayerNorm(2 * cfg.token_s), nn.Linear(2 * cfg.token_s, ca, bias=False))
         self.atom_noisy = nn.Linear(_ATOM_NOISY_FEATURES, ca, bias=False)
         self.atom_noise_level = nn.Sequential(nn.LayerNorm(cfg.fourier_dim), nn.Linear(cfg.fourier_dim, ca, bias=False))
@@ -111,7 +113,9 @@ class Denoiser(nn.Module):
         token_mask = cond["token_mask"]
         atom_mask = cond["atom_mask"][..., :a] & token_mask[..., None]
         template = cond["template_coords"]
-        rot, origin, _ = backbone_frames(template, cond["atom_mask"])
+        rot, origin, frame_mask = backbone_frames(template, cond["atom_mask"])
+        if "ligand_mask" in cond and bool(cond["ligand_mask"].any()):
+            rot, origin = borrow_frames(rot, origin, frame_mask, cond["ligand_mask"])
         mu = masked_centroid(template[..., :a, :], atom_mask)  # (B, 1, 1, 3)
         tmpl = template[..., :a, :] - mu
         origin = origin - mu[:, 0]
@@ -123,7 +127,8 @@ class Denoiser(nn.Module):
 
         # atom encoder over the packed real atoms
         layout = AtomLayout.of(atom_mask, cfg.atom_window_queries)
-        static = layout.pack(self.atom_conditioning(cond["res_type"], rot, origin, tmpl, atom_mask, token_cond))
+        static = layout.pack(self.atom_conditioning(cond["res_type"], rot, origin, tmpl, atom_mask, token_cond,
+                                                    cond.get("ligand_features")))
         rot_s = rot[:, None]  # broadcast over samples
         feats = torch.cat([
             rotate_to_local(rot_s, x) * c_in,  # noisy atoms about the centre, local axes
@@ -155,14 +160,18 @@ class Denoiser(nn.Module):
         return mu[:, None] + c_skip * x + c_out * rotate_to_global(rot_s, update)
 
     def atom_conditioning(self, res_type: torch.Tensor, rot: torch.Tensor, origin: torch.Tensor,
-                          tmpl: torch.Tensor, atom_mask: torch.Tensor, token_cond: torch.Tensor) -> torch.Tensor:
+                          tmpl: torch.Tensor, atom_mask: torch.Tensor, token_cond: torch.Tensor,
+                          ligand_features: torch.Tensor | None = None) -> torch.Tensor:
         """Per-atom conditioning (B, R, A, Ca): atom name and residue type, element,
-        template position in the residue's frame, and the trunk's token state."""
+        template position in the residue's frame, the trunk's token state, and a
+        ligand atom's chemistry (``ligand_features`` (B, R, F), zero on residues)."""
         a = tmpl.shape[-2]
         slots = torch.arange(a, device=res_type.device)
         c = self.atom_type(res_type[..., None] * a + slots) + self.element(self.slot_elements[res_type][..., :a])
         local = torch.cat([to_local(rot, origin, tmpl) / _LOCAL_SCALE_A, atom_mask[..., None].to(tmpl.dtype)], -1)
         c = c + self.atom_template(local) + self.token_to_atom(token_cond)[:, :, None]
+        if self.cfg.ligand_tokens and ligand_features is not None:
+            c = c + self.ligand_atom(ligand_features)[:, :, None] * (slots == CA_SLOT).to(c.dtype)[:, None]
         return c * atom_mask[..., None]
 
     def atom_pair_bias(self, x: torch.Tensor, tmpl: torch.Tensor, rot: torch.Tensor, layout: "AtomLayout",

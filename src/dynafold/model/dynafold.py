@@ -14,7 +14,7 @@ from dynafold.model.diffusion import sample, training_noise
 from dynafold.model.heads import BfactorHead, DistogramHead
 from dynafold.model.trunk import Trunk
 
-COND_KEYS = ("res_type", "template_coords", "atom_mask", "token_mask")
+COND_KEYS = ("res_type", "template_coords", "atom_mask", "token_mask", "ligand_mask", "ligand_features")
 
 
 class DynafoldModel(nn.Module):
@@ -31,7 +31,7 @@ class DynafoldModel(nn.Module):
     def condition(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """Run the trunk once; return the denoiser's conditioning (trunk outputs + template)."""
         s_inputs, s, z = self.trunk(batch)
-        return {"s_inputs": s_inputs, "s": s, "z": z, **{k: batch[k] for k in COND_KEYS}}
+        return {"s_inputs": s_inputs, "s": s, "z": z, **{k: batch[k] for k in COND_KEYS if k in batch}}
 
     def forward(self, batch: dict[str, torch.Tensor], multiplicity: int = 1,
                 generator: torch.Generator | None = None, p_mean: float = -1.2,

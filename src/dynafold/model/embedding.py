@@ -1,5 +1,6 @@
 """Input embedding: residue type, method, chain-aware relative position, template pair features,
-and the template's elastic-network fluctuations (per residue) and correlations (per pair).
+the template's elastic-network fluctuations (per residue) and correlations (per pair), and for
+ligand atom tokens their chemistry (per token) and bond graph (per pair).
 
 Only distances and unit vectors in local backbone frames of the template enter,
 so the embedding is invariant to rotating and translating the input coordinates.
@@ -10,7 +11,15 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from dynafold.const import CA_SLOT, CB_SLOT, DISTOGRAM_BOUNDARIES_A, NUM_METHODS, NUM_RESIDUE_TYPES
+from dynafold.const import (
+    CA_SLOT,
+    CB_SLOT,
+    DISTOGRAM_BOUNDARIES_A,
+    LIGAND_ATOM_FEATURES,
+    LIGAND_BOND_FEATURES,
+    NUM_METHODS,
+    NUM_RESIDUE_TYPES,
+)
 from dynafold.enm import MODELS as ENM_MODELS
 from dynafold.model.config import ModelConfig
 
@@ -74,6 +83,10 @@ class InputEmbedder(nn.Module):
         self.template = nn.Linear(len(DISTOGRAM_BOUNDARIES_A) + 1 + 3 + 1, cfg.token_z, bias=False)
         self.enm_single = nn.Linear(ENM_FEATURES, cfg.token_s, bias=False)
         self.enm_pair = nn.Linear(ENM_FEATURES, cfg.token_z, bias=False)
+        self.ligand_tokens = cfg.ligand_tokens
+        if cfg.ligand_tokens:  # ligand atom chemistry per token, the bond graph per pair
+            self.ligand_atom = nn.Linear(LIGAND_ATOM_FEATURES, cfg.token_s, bias=False)
+            self.ligand_bond = nn.Linear(LIGAND_BOND_FEATURES, cfg.token_z, bias=False)
 
     def forward(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """Return (s_inputs (B, R, Cs), z_init (B, R, R, Cz)); s_inputs carries the method embedding."""
@@ -81,8 +94,12 @@ class InputEmbedder(nn.Module):
         method = nn.functional.one_hot(batch["method"], NUM_METHODS).to(dtype)
         s = self.res_type(batch["res_type"]) + self.method(method)[:, None, :]
         s = s + self.enm_single(batch["enm_single"].to(dtype))
+        if self.ligand_tokens:
+            s = s + self.ligand_atom(batch["ligand_features"].to(dtype))
         z = self.single_to_pair_i(s)[:, :, None] + self.single_to_pair_j(s)[:, None, :]
         z = z + self.relpos(relative_position(batch["residue_index"], batch["chain_index"], self.r_max).to(dtype))
         z = z + self.template(template_pair_features(batch["template_coords"].to(dtype), batch["atom_mask"]))
         z = z + self.enm_pair(batch["enm_pair"].to(dtype))
+        if self.ligand_tokens:
+            z = z + self.ligand_bond(batch["ligand_bonds"].to(dtype))
         return s, z

@@ -51,3 +51,20 @@ def vector_length(v: torch.Tensor) -> torch.Tensor:
     """Euclidean length over the last axis of size 3 (faster than ``norm`` on large many-axis tensors)."""
     x, y, z = v.unbind(-1)
     return torch.addcmul(torch.addcmul(x * x, y, y), z, z).sqrt_()
+
+
+def borrow_frames(rot: torch.Tensor, origin: torch.Tensor, frame_mask: torch.Tensor,
+                  borrow: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Tokens in ``borrow`` (B, R) bool take the frame of the nearest token that has one.
+
+    rot (B, R, 3, 3), origin (B, R, 3) and frame_mask (B, R) as from
+    :func:`backbone_frames`; nearness is between origins. Ligand atom tokens have
+    no backbone; with a residue's frame, their local features stay exactly
+    rotation-invariant.
+    """
+    dist = torch.cdist(origin, origin).masked_fill(~frame_mask[:, None, :], float("inf"))
+    nearest = dist.argmin(-1)  # (B, R)
+    rot_near = rot.gather(1, nearest[..., None, None].expand(*nearest.shape, 3, 3))
+    origin_near = origin.gather(1, nearest[..., None].expand(*nearest.shape, 3))
+    use = borrow & frame_mask.any(-1, keepdim=True)
+    return torch.where(use[..., None, None], rot_near, rot), torch.where(use[..., None], origin_near, origin)

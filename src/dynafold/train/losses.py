@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from dynafold.const import (BFACTOR_BOUNDARIES_A2, BFACTOR_MIN_VALID_A2, LDDT_INCLUSION_RADIUS_A, LDDT_THRESHOLDS_A,
-                            LOCAL_GEOMETRY_RADIUS_A)
+from dynafold.const import (BFACTOR_BOUNDARIES_A2, BFACTOR_MIN_VALID_A2, CA_SLOT, LDDT_INCLUSION_RADIUS_A,
+                            LDDT_THRESHOLDS_A, LOCAL_GEOMETRY_RADIUS_A)
 from dynafold.model.align import weighted_rigid_align
 
 
@@ -80,6 +80,27 @@ def local_geometry_loss(x_pred: torch.Tensor, x_true: torch.Tensor, weights: tor
     return _masked_mean(per_sample, item_mask)
 
 
+def ligand_geometry_loss(x_pred: torch.Tensor, x_true: torch.Tensor, weights: torch.Tensor,
+                         bonds: torch.Tensor, item_mask: torch.Tensor | None = None) -> torch.Tensor:
+    """Smooth-L1 error (1 A) of the distances between ligand atoms one or two bonds apart (bonds and angles).
+
+    A ligand atom token's atom is its C-alpha slot. x_pred, x_true: (B, M, R,
+    A, 3) Angstrom; weights (B, R, A); bonds (B, R, R, C) with the bonded
+    channel first (:mod:`dynafold.data.ligand_tokens`); item_mask (B,) bool or None.
+    Zero for batches without ligand bonds.
+    """
+    adjacency = bonds[..., 0].float()
+    r = adjacency.shape[-1]
+    near = ((adjacency + adjacency @ adjacency) > 0) & ~torch.eye(r, dtype=torch.bool, device=adjacency.device)
+    w = weights[..., CA_SLOT].float()
+    pair = (near.float() * w[:, :, None] * w[:, None, :])[:, None]  # (B, 1, R, R)
+    pred, true = x_pred[..., CA_SLOT, :].float(), x_true[..., CA_SLOT, :].float()
+    err = torch.nn.functional.smooth_l1_loss(torch.cdist(pred, pred), torch.cdist(true, true),
+                                             reduction="none", beta=1.0)
+    per_sample = (err * pair).sum(dim=(-1, -2)) / pair.sum(dim=(-1, -2)).clamp_min(1.0)
+    return _masked_mean(per_sample, item_mask)
+
+
 def distogram_loss(logits: torch.Tensor, target: torch.Tensor, token_mask: torch.Tensor) -> torch.Tensor:
     """Cross-entropy against the aggregated soft distogram, mean over valid pairs i != j.
 
@@ -113,7 +134,9 @@ def total_loss(out: dict[str, torch.Tensor], batch: dict[str, torch.Tensor], wei
 
     ``weights`` has keys diffusion, smooth_lddt, distogram, bfactor and
     (optional, 0 when absent) local_geometry; the diffusion weight multiplies
-    (denoising + smooth_lddt weight * smooth lDDT + local_geometry weight * local geometry).
+    (denoising + smooth_lddt weight * smooth lDDT + local_geometry weight *
+    (local geometry + ligand geometry)); ligand geometry counts when the batch
+    has ``ligand_bonds``.
     The smooth lDDT uses the first ``lddt_atom_slots`` atoms of each residue
     (5 = N, CA, C, O, CB: about 8 times cheaper than all 14).
     With ``denoise_single_conformer=False`` the diffusion terms skip items whose
@@ -128,10 +151,13 @@ def total_loss(out: dict[str, torch.Tensor], batch: dict[str, torch.Tensor], wei
         "smooth_lddt": smooth_lddt_loss(out["x_pred"][..., :k, :], out["x_true"][..., :k, :],
                                         out["atom_weights"][..., :k], items),
         "local_geometry": local_geometry_loss(out["x_pred"], out["x_true"], out["atom_weights"], items),
+        "ligand_geometry": (ligand_geometry_loss(out["x_pred"], out["x_true"], out["atom_weights"],
+                                                 batch["ligand_bonds"], items)
+                            if "ligand_bonds" in batch else out["x_pred"].new_zeros(())),
         "distogram": distogram_loss(out["distogram_logits"], batch["distogram_target"], batch["token_mask"]),
         "bfactor": bfactor_loss(out["bfactor_logits"], batch["bfactor_target"], batch["bfactor_mask"]),
     }
-    local = weights.get("local_geometry", 0.0) * terms["local_geometry"]
+    local = weights.get("local_geometry", 0.0) * (terms["local_geometry"] + terms["ligand_geometry"])
     terms["loss"] = (weights["diffusion"] * (terms["denoising"] + weights["smooth_lddt"] * terms["smooth_lddt"] + local)
                      + weights["distogram"] * terms["distogram"] + weights["bfactor"] * terms["bfactor"])
     return terms

@@ -80,8 +80,9 @@ def train(store: str | os.PathLike, preset_name: str, out: str | os.PathLike, *,
     if not train_names:
         raise DynafoldInputError("no systems left for training after holding out the validation systems", store)
     train_set = EnsembleDataset(store, systems=train_names, crop_size=train_cfg.crop_size,
-                                crop_mode=train_cfg.crop_mode)
-    val_set = EnsembleDataset(store, systems=list(val_systems)) if val_systems else None
+                                crop_mode=train_cfg.crop_mode, ligands=model_cfg.ligand_tokens)
+    val_set = (EnsembleDataset(store, systems=list(val_systems), ligands=model_cfg.ligand_tokens)
+               if val_systems else None)
     run_config = {"preset": preset_name, "model": model_cfg.to_dict(), "train": train_cfg.to_dict(),
                   "val_systems": list(val_systems), "train_systems": train_names, "store": str(store)}
 

@@ -10,7 +10,7 @@ bond graph (bonded, double, triple, aromatic).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -24,7 +24,7 @@ from dynafold.const import (
     LIGAND_MAX_DEGREE,
     NUM_ATOM_SLOTS,
 )
-from dynafold.ensemble import Ensemble
+from dynafold.ensemble import TOPOLOGY_FIELDS, Ensemble, Topology
 
 _HYDROGENS = ("H", "D")
 
@@ -126,3 +126,21 @@ def ligand_targets(ensemble: Ensemble, protein: Ensemble, tokens: LigandTokens) 
     else:
         valid[:] = False
     return {"bfactor_A2": bfactor.astype(np.float32), "bfactor_mask": valid & (bfactor > BFACTOR_MIN_VALID_A2)}
+
+
+def with_ligand_atoms(protein: Ensemble, source: Ensemble, tokens: LigandTokens, coords: np.ndarray) -> Ensemble:
+    """``protein`` (K conformers) with the ligand atoms of ``tokens`` appended at ``coords`` (K, L, 3) Angstrom.
+
+    The atoms' topology and chemistry (``Ensemble.ligands``, re-indexed; bonds to
+    hydrogens, which are not tokens, dropped) come from ``source``, the
+    ensemble ``tokens`` were made from. B-factors are dropped.
+    """
+    added = source.topology.subset(tokens.atom_index)
+    topology = Topology(**{k: np.concatenate([getattr(protein.topology, k), getattr(added, k)])
+                           for k in TOPOLOGY_FIELDS})
+    new_index = np.full(source.n_atoms, -1, dtype=np.int64)
+    new_index[tokens.atom_index] = protein.n_atoms + np.arange(tokens.n_atoms)
+    ligands = tuple(lig for lig in (ligand.reindexed(new_index) for ligand in source.ligands) if lig is not None)
+    return replace(protein, topology=topology, coords=np.concatenate([protein.coords, coords], axis=1),
+                   mask=np.concatenate([protein.mask, source.mask[tokens.atom_index]]), bfactors=None,
+                   notes=list(protein.notes), ligands=ligands)

@@ -1,16 +1,17 @@
-"""Geometry checks of sampled conformers: chain breaks, steric clashes, bond lengths."""
+"""Geometry checks of sampled conformers: chain breaks, steric clashes, bond lengths, and of their ligands."""
 
 from __future__ import annotations
 
 import numpy as np
 from scipy.spatial import cKDTree
 
-from dynafold.ensemble import Topology
+from dynafold.ensemble import Ensemble, Topology
 from dynafold.predict.bonds import bond_pairs, follows_previous
 
 MAX_CA_CA_A = 4.2
 CLASH_DISTANCE_A = 2.2
 BOND_TOLERANCE_A = 0.2
+LIGAND_BOND_TOLERANCE_A = 0.1  # a sampled ligand bond against the same bond in the input
 
 
 def consecutive_ca_pairs(topology: Topology) -> tuple[np.ndarray, np.ndarray]:
@@ -96,3 +97,42 @@ def passes(coords: np.ndarray, topology: Topology, reference: np.ndarray | None 
     """
     return is_valid(ca_break_fraction(coords, topology), clash_counts(coords, topology, reference),
                     max_break_fraction, max_clashes)
+
+
+def ligand_bonds_kept(coords: np.ndarray, ensemble: Ensemble, reference: np.ndarray,
+                      tolerance_A: float = LIGAND_BOND_TOLERANCE_A) -> np.ndarray:
+    """Boolean (S,): every bond between ligand heavy atoms within ``tolerance_A`` of its length in ``reference``.
+
+    coords (S, N, 3) and reference (N, 3) Angstrom, atoms of ``ensemble``
+    (whose ``ligands`` give the bonds); True when there is no ligand bond.
+    """
+    heavy = ~ensemble.topology.is_hydrogen()
+    pairs = [lig.atom_index[lig.bonds] for lig in ensemble.ligands if len(lig.bonds)]
+    pairs = np.concatenate(pairs) if pairs else np.zeros((0, 2), dtype=np.int64)
+    pairs = pairs[heavy[pairs].all(axis=1)]
+    if len(pairs) == 0:
+        return np.ones(coords.shape[0], dtype=bool)
+    i, j = pairs[:, 0], pairs[:, 1]
+    d = np.linalg.norm(coords[:, i] - coords[:, j], axis=-1)
+    d_ref = np.linalg.norm(reference[i] - reference[j], axis=-1)
+    return (np.abs(d - d_ref) <= tolerance_A).all(axis=1)
+
+
+def ligand_protein_clashes(coords: np.ndarray, ensemble: Ensemble, reference: np.ndarray,
+                           clash_distance_A: float = CLASH_DISTANCE_A) -> np.ndarray:
+    """Number of (ligand heavy atom, protein heavy atom) pairs closer than ``clash_distance_A`` per conformer,
+    leaving out pairs that are as close in ``reference`` (covalent attachments). coords (S, N, 3). Returns (S,) int."""
+    heavy = ~ensemble.topology.is_hydrogen()
+    ligand = np.zeros(ensemble.n_atoms, dtype=bool)
+    for lig in ensemble.ligands:
+        ligand[lig.atom_index] = True
+    lig_atoms = np.flatnonzero(ligand & heavy)
+    protein = np.flatnonzero(ensemble.topology.is_protein() & heavy)
+    counts = np.zeros(coords.shape[0], dtype=np.int64)
+    if len(lig_atoms) == 0 or len(protein) == 0:
+        return counts
+    bonded = np.linalg.norm(reference[lig_atoms, None] - reference[None, protein], axis=-1) < clash_distance_A
+    for s in range(coords.shape[0]):
+        d = np.linalg.norm(coords[s, lig_atoms][:, None] - coords[s, protein][None], axis=-1)
+        counts[s] = int(((d < clash_distance_A) & ~bonded).sum())
+    return counts

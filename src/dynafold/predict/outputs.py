@@ -20,9 +20,9 @@ FORMATS = ("pdb", "cif", "xtc")
 
 
 def residue_table(pred: Prediction) -> list[dict]:
-    """One row per residue: chain, number, name, sampled RMSF, predicted B and its RMSF."""
+    """One row per protein residue: chain, number, name, sampled RMSF, predicted B and its RMSF."""
     topo = pred.ensemble.topology
-    starts = topo.residue_starts()
+    starts = topo.residue_starts()[:len(pred.bfactor_A2)]  # the ligands follow the residues
     implied = bfactor_to_rmsf(pred.bfactor_A2)
     return [
         {"chain": str(topo.chain_ids[s]), "residue_number": int(topo.res_ids[s]) ,
@@ -44,6 +44,19 @@ def diversity_lddt(ensemble: Ensemble) -> float:
     return lddt_diversity(lddt_matrix(ca, ca, np.arange(ca.shape[1])).global_)
 
 
+def ligand_summary(pred: Prediction) -> dict:
+    """The ligands of a prediction: names, heavy atoms, predicted B-factors and their geometry checks."""
+    topo = pred.ensemble.topology
+    return {
+        "residues": [{"name": lig.residue_name(topo), "chain": str(topo.chain_ids[lig.atom_index[0]]),
+                      "residue_number": int(topo.res_ids[lig.atom_index[0]]), "heavy_atoms": lig.n_atoms,
+                      "bonds": len(lig.bonds), "chemistry": lig.source} for lig in pred.ensemble.ligands],
+        "mean_bfactor_A2": float(np.mean(pred.ligand_bfactor_A2)),
+        "samples_with_bonds_kept": int(pred.ligand_bonds_kept.sum()),
+        "samples_without_clash": int((pred.ligand_clashes == 0).sum()),
+    }
+
+
 def summary(pred: Prediction, input_path: str) -> dict:
     """The JSON summary of a prediction."""
     return {
@@ -51,13 +64,14 @@ def summary(pred: Prediction, input_path: str) -> dict:
         "samples": int(pred.ensemble.n_conformers), "steps": pred.steps, "step_scale": pred.step_scale,
         "noise_scale": pred.noise_scale, "seed": pred.seed,
         "model_version": pred.model_version, "device": pred.device,
-        "n_residues": int(pred.ensemble.n_residues), "n_atoms": int(pred.ensemble.n_atoms),
+        "n_residues": len(pred.bfactor_A2), "n_atoms": int(pred.ensemble.n_atoms),
         "mean_rmsf_A": float(np.mean(pred.rmsf_A)), "mean_bfactor_A2": float(np.mean(pred.bfactor_A2)),
         "diversity_lddt": diversity_lddt(pred.ensemble),
         "geometry": {"passed": int(pred.valid.sum()), "checked": int(len(pred.valid)),
                      "mean_ca_break_fraction": float(np.mean(pred.ca_break_fraction)),
                      "mean_clashes": float(np.mean(pred.clashes)),
                      "mean_bond_ok_fraction": float(np.mean(pred.bond_ok_fraction))},
+        **({"ligands": ligand_summary(pred)} if pred.ensemble.ligands else {}),
         "timings_s": {k: round(v, 3) for k, v in pred.timings_s.items()},
         "warnings": pred.warnings,
     }
@@ -73,7 +87,8 @@ def write_outputs(pred: Prediction, out_dir: str | Path, name: str, input_path: 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ens = pred.ensemble
-    per_atom_b = pred.bfactor_A2[ens.topology.residue_index()]
+    n_protein = ens.n_atoms - len(pred.ligand_bfactor_A2)  # the ligand atoms come last, one B each
+    per_atom_b = np.concatenate([pred.bfactor_A2[ens.topology.residue_index()[:n_protein]], pred.ligand_bfactor_A2])
     ens = replace(ens, bfactors=np.broadcast_to(per_atom_b, ens.coords.shape[:2]).copy())
     paths: dict[str, Path] = {}
     if fmt == "xtc":

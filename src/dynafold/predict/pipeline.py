@@ -28,10 +28,14 @@ DEFAULT_BATCH_SAMPLES = 50
 class Prediction:
     """A sampled ensemble with its flexibility profile.
 
-    ensemble : S conformers of the input's protein residues (heavy atoms).
+    ensemble : S conformers of the input's protein residues (heavy atoms), then the
+        heavy atoms of its ligands (L) when the model has ligand tokens.
     bfactor_A2 : (R,) B-factor head prediction per residue.
+    ligand_bfactor_A2 : (L,) B-factor head prediction per ligand heavy atom.
+    ligand_bonds_kept : (S,) every ligand bond within 0.1 A of its length in the input.
+    ligand_clashes : (S,) ligand-protein heavy-atom pairs closer than 2.2 A.
     rmsf_A : (R,) C-alpha RMSF of the sampled ensemble (fit to its mean).
-    valid : (S,) conformers passing the geometry check.
+    valid : (S,) conformers passing the geometry check (ligands: bonds kept, no clash).
     bond_ok_fraction : (S,) fraction of heavy-atom bonds within 0.2 A of ideal
         (reported, not part of the check).
     """
@@ -43,6 +47,9 @@ class Prediction:
     ca_break_fraction: np.ndarray
     clashes: np.ndarray
     bond_ok_fraction: np.ndarray
+    ligand_bfactor_A2: np.ndarray
+    ligand_bonds_kept: np.ndarray
+    ligand_clashes: np.ndarray
     method: str
     seed: int
     steps: int
@@ -55,12 +62,14 @@ class Prediction:
 
 
 def prepare_input(structure: Ensemble) -> tuple[Ensemble, list[str]]:
-    """First conformer (the template), protein heavy atoms, residues with a complete N-CA-C backbone.
+    """First conformer (the template): protein heavy atoms of the residues with a complete N-CA-C
+    backbone, then the heavy atoms of its ligands (with their chemistry in ``Ensemble.ligands``).
 
     Residues lacking N, CA or C are dropped with a warning; more than 10 % of
     such residues raise MissingAtomsError.
     """
-    protein = structure.select_frames(slice(0, 1)).protein()
+    first = structure.select_frames(slice(0, 1))
+    protein = first.protein()
     topo = protein.topology
     res_idx = topo.residue_index()
     has = np.zeros((topo.n_residues, 3), dtype=bool)
@@ -77,8 +86,11 @@ def prepare_input(structure: Ensemble) -> tuple[Ensemble, list[str]]:
             raise MissingAtomsError(f"{len(keys)} of {len(complete)} residues lack backbone atoms "
                                     f"(N, CA or C), more than {MAX_MISSING_BACKBONE_FRACTION:.0%}", structure.name)
         warnings.append(f"dropped {len(keys)} residues with missing backbone atoms: {', '.join(keys[:10])}")
-        protein = protein.select_atoms(complete[res_idx])
-    return protein, warnings
+    keep = first.topology.protein_heavy()
+    keep[np.flatnonzero(keep)[~complete[res_idx]]] = False
+    for lig in first.ligands:
+        keep[lig.atom_index] = ~first.topology.is_hydrogen()[lig.atom_index]
+    return first.select_atoms(keep), warnings
 
 
 def rigidity_warning(rmsf_A: np.ndarray, bfactor_A2: np.ndarray) -> str | None:
@@ -149,8 +161,9 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
     """
     import torch
 
-    from dynafold.const import NUM_ATOM_SLOTS
+    from dynafold.const import CA_SLOT, NUM_ATOM_SLOTS
     from dynafold.data.features import ensemble_from_atom14, featurize
+    from dynafold.data.ligand_tokens import ligand_tokens, with_ligand_atoms
     from dynafold.metrics.rmsf import residue_rmsf
     from dynafold.model.checkpoint import default_checkpoint, load_checkpoint, model_version
     from dynafold.model.config import method_sampler
@@ -159,8 +172,13 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
     check_method(method)  # a canonical label: user spellings are resolved at the CLI
     checkpoint = Path(checkpoint) if checkpoint else default_checkpoint()
     device = resolve_device(device)
-    protein, warnings = prepare_input(structure)
+    template, warnings = prepare_input(structure)
     model, cfg, checkpoint_sha256 = load_checkpoint(checkpoint, device=device)
+    if template.ligands and not cfg.ligand_tokens:
+        names = ", ".join(dict.fromkeys(lig.residue_name(template.topology) for lig in template.ligands))
+        warnings.append(f"this model has no ligand tokens; the ligands ({names}) are left out")
+        template = template.protein()
+    protein = template.protein()
     n_res = protein.n_residues
     workers = 1 if device != "cpu" else max(1, torch.get_num_threads() if workers is None else workers)
     fit = samples_per_batch(n_res, cfg, available_bytes(device) // workers, n_samples)
@@ -168,7 +186,9 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
         raise ResourceError(f"{structure.name}: {n_res} residues do not fit in the memory of {device}; "
                             "use a GPU (--device cuda) or a smaller protein/domain")
     batch_size = min(batch_size or DEFAULT_BATCH_SAMPLES, fit)
-    feats = featurize(protein, method=method)
+    feats = featurize(template, method=method, ligands=cfg.ligand_tokens)
+    tokens = ligand_tokens(template)
+    n_tokens = n_res + tokens.n_atoms
     batch = {k: v[None].to(device) for k, v in feats.items()}
     sampler = method_sampler(method, step_scale=step_scale, noise_scale=noise_scale, sigma_min=sigma_min)
     sampler = sampler if steps is None else replace(sampler, steps=steps)
@@ -179,11 +199,25 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
         cond = model.condition(batch)  # the trunk once, shared by every batch
     bfactor = model.predict_bfactor(batch, cond)[0].float().cpu().numpy()
     # the input in the sampled atom order: peptide links broken there and its disulfides
-    reference = ensemble_from_atom14(feats["template_coords"].numpy()[None], protein, atom_mask, method).coords[0]
+    input_part = ensemble_from_atom14(feats["template_coords"].numpy()[None, :n_res], protein, atom_mask[:n_res],
+                                      method)
+    reference = input_part.coords[0]
+    complex_reference = with_ligand_atoms(input_part, template, tokens, template.coords[:1, tokens.atom_index])
     limit = n_samples * (max_attempts if keep_valid else 1)
     chunks: list[np.ndarray] = []
     breaks_parts: list[np.ndarray] = []
     clash_parts: list[np.ndarray] = []
+    ligand_parts: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def ligand_checks(coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(S,) bonds kept and (S,) ligand-protein clashes of sampled complexes."""
+        ref = complex_reference.coords[0]
+        return (geometry.ligand_bonds_kept(coords, complex_reference, ref),
+                geometry.ligand_protein_clashes(coords, complex_reference, ref))
+
+    def is_valid(breaks: np.ndarray, clashes: np.ndarray, bonds_kept: np.ndarray,
+                 ligand_clashes: np.ndarray) -> np.ndarray:
+        return geometry.is_valid(breaks, clashes) & bonds_kept & (ligand_clashes == 0)
     n_done = n_valid = n_batches = 0
     planned = -(-n_samples // batch_size)  # batches; --keep-valid may add more
     steps_done = 0
@@ -198,7 +232,7 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
 
     def run_batch(number: int, size: int) -> np.ndarray:
         generator = torch.Generator().manual_seed(batch_seed(seed, number))
-        xyz = np.zeros((size, n_res, NUM_ATOM_SLOTS, 3), dtype=np.float32)
+        xyz = np.zeros((size, n_tokens, NUM_ATOM_SLOTS, 3), dtype=np.float32)
         xyz[..., : cfg.atom_slots, :] = model.sample(batch, size, generator=generator, sampler=sampler,
                                                      on_step=on_step, cond=cond)[0].cpu()
         return xyz
@@ -219,20 +253,23 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
                 for size, xyz in zip(sizes, pool.map(run_batch, range(first, first + len(sizes)), sizes)):
                     if not wanted():
                         break
-                    chunk = ensemble_from_atom14(xyz, protein, atom_mask, method)
+                    part = ensemble_from_atom14(xyz[:, :n_res], protein, atom_mask[:n_res], method)
+                    breaks_parts.append(geometry.ca_break_fraction(part.coords, part.topology))
+                    clash_parts.append(geometry.clash_counts(part.coords, part.topology, reference))
+                    chunk = with_ligand_atoms(part, template, tokens, xyz[:, n_res:, CA_SLOT])
                     chunks.append(chunk.coords)
-                    breaks_parts.append(geometry.ca_break_fraction(chunk.coords, chunk.topology))
-                    clash_parts.append(geometry.clash_counts(chunk.coords, chunk.topology, reference))
-                    n_valid += int(geometry.is_valid(breaks_parts[-1], clash_parts[-1]).sum())
+                    ligand_parts.append(ligand_checks(chunk.coords))
+                    n_valid += int(is_valid(breaks_parts[-1], clash_parts[-1], *ligand_parts[-1]).sum())
                     n_done += size
     finally:
         torch.set_num_threads(threads)
     t2 = time.perf_counter()
-    sampled = Ensemble(topology=chunk.topology, coords=np.concatenate(chunks), method=method,
-                       name=structure.name)
+    sampled = replace(chunk, coords=np.concatenate(chunks), name=structure.name, notes=[])
     breaks, clashes = np.concatenate(breaks_parts), np.concatenate(clash_parts)
-    valid = geometry.is_valid(breaks, clashes)
-    bonds_ok = geometry.bond_length_fraction(sampled.coords, sampled.topology, reference)
+    bonds_kept = np.concatenate([p[0] for p in ligand_parts])
+    ligand_clashes = np.concatenate([p[1] for p in ligand_parts])
+    valid = is_valid(breaks, clashes, bonds_kept, ligand_clashes)
+    bonds_ok = geometry.bond_length_fraction(sampled.coords[:, :part.n_atoms], part.topology, reference)
     order = np.arange(n_samples)
     if keep_valid:
         # valid conformers first (in sampling order), then the least clashing others
@@ -246,6 +283,7 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
         warnings.append(rigid)
     return Prediction(
         ensemble=sampled, bfactor_A2=bfactor[:n_res], rmsf_A=rmsf, valid=valid[order],
+        ligand_bfactor_A2=bfactor[n_res:], ligand_bonds_kept=bonds_kept[order], ligand_clashes=ligand_clashes[order],
         ca_break_fraction=breaks[order], clashes=clashes[order], bond_ok_fraction=bonds_ok[order],
         method=method, seed=seed, steps=sampler.steps, step_scale=sampler.step_scale,
         noise_scale=sampler.noise_scale, device=device,

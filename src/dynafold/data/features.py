@@ -142,7 +142,7 @@ def featurize(ensemble: Ensemble, method: str | None = None, reference_index: in
     dict of torch tensors, R residues: res_type (R,) long, residue_index (R,)
     long (author numbers), chain_index (R,) long, token_mask (R,) bool,
     method () long, template_coords and coords (R, 14, 3) float32 Angstrom,
-    atom_mask (R, 14) bool, enm_single (R, 2) and enm_pair (R, R, 2) float32
+    atom_mask (R, 14) bool, enm_single (R, 4) and enm_pair (R, R, 2) float32
     (elastic-network fluctuations and correlations of the template),
     bfactor_target (R,) A^2 with bfactor_mask, rmsf_target (R,) Angstrom with rmsf_mask.
     """

@@ -29,6 +29,8 @@ ZERO_MODE_TOL = 1e-6  # eigenvalues below this (relative to the largest) are zer
 MODELS = ("anm", "gnm")
 CUTOFFS_A = {"anm": ANM_CUTOFF_A, "gnm": GNM_CUTOFF_A}  # contact cutoff of each network model
 MIN_RESIDUES = 4  # fewer C-alpha atoms than this carry no elastic-network information
+ENM_SINGLE_FEATURES = 2 * len(MODELS)  # per residue: relative and absolute log MSF of each model
+ENM_PAIR_FEATURES = len(MODELS)  # per pair: normalised cross-correlation of each model
 
 
 def gnm_kirchhoff(ca_A: np.ndarray, cutoff_A: float = GNM_CUTOFF_A,
@@ -145,16 +147,18 @@ def enm_features(ca_A: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.nda
     """Elastic-network input features of one structure, models in the order of ``MODELS``.
 
     ca_A (N, 3) Angstrom; mask (N,) bool, the residues with a C-alpha. Returns
-    single (N, 2) float32, log mean-square fluctuation minus its mean over the
-    residues that fluctuate, and pair (N, N, 2) float32, the normalised
-    cross-correlation C_ij / sqrt(C_ii C_jj) in [-1, 1]. Other residues (and
-    every residue of a structure with fewer than ``MIN_RESIDUES`` C-alpha atoms)
-    get zeros.
+    single (N, 2 M) float32: first the log mean-square fluctuation minus its
+    mean over the residues that fluctuate (the pattern), then the log
+    mean-square fluctuation itself in raw units, kT / gamma with unit springs
+    (the scale: small, loosely packed chains fluctuate more); and pair
+    (N, N, M) float32, the normalised cross-correlation C_ij / sqrt(C_ii C_jj)
+    in [-1, 1]. Other residues (and every residue of a structure with fewer than
+    ``MIN_RESIDUES`` C-alpha atoms) get zeros.
     """
     mask = np.asarray(mask, dtype=bool)
     n = len(mask)
-    single = np.zeros((n, len(MODELS)), dtype=np.float32)
-    pair = np.zeros((n, n, len(MODELS)), dtype=np.float32)
+    single = np.zeros((n, ENM_SINGLE_FEATURES), dtype=np.float32)
+    pair = np.zeros((n, n, ENM_PAIR_FEATURES), dtype=np.float32)
     idx = np.flatnonzero(mask)
     if len(idx) < MIN_RESIDUES:
         return single, pair
@@ -165,6 +169,7 @@ def enm_features(ca_A: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.nda
         sub = idx[ok]
         log_msf = np.log(msf[ok])
         single[sub, k] = log_msf - log_msf.mean()
+        single[sub, len(MODELS) + k] = log_msf
         corr = cov[np.ix_(ok, ok)] / np.sqrt(msf[ok][:, None] * msf[ok][None, :])
         pair[np.ix_(sub, sub, [k])] = np.clip(corr, -1.0, 1.0)[..., None]
     return single, pair

@@ -159,6 +159,7 @@ def test_covariance_equals_pinv_and_features_normalise_it(ca_1gya, model):
     sub = residue_covariance(x[mask], model)
     log_msf = np.log(np.diag(sub))
     np.testing.assert_allclose(single[mask, k], log_msf - log_msf.mean(), atol=1e-5)
+    np.testing.assert_allclose(single[mask, len(enm.MODELS) + k], log_msf, atol=1e-5)
     corr = sub / np.sqrt(np.outer(np.diag(sub), np.diag(sub)))
     np.testing.assert_allclose(pair[np.ix_(mask, mask, [k])][..., 0], corr, atol=1e-5)
     assert not single[5].any() and not pair[5].any() and not pair[:, 5].any()

@@ -61,7 +61,7 @@ def test_featurize_contract(xray) -> None:
     r = xray.protein().n_residues
     shapes = {"res_type": (r,), "residue_index": (r,), "chain_index": (r,), "token_mask": (r,),
               "method": (), "template_coords": (r, 14, 3), "coords": (r, 14, 3), "atom_mask": (r, 14),
-              "enm_single": (r, 2), "enm_pair": (r, r, 2), "ligand_mask": (r,),
+              "enm_single": (r, 4), "enm_pair": (r, r, 2), "ligand_mask": (r,),
               "ligand_features": (r, LIGAND_ATOM_FEATURES), "ligand_bonds": (r, r, LIGAND_BOND_FEATURES),
               "bfactor_target": (r,), "bfactor_mask": (r,), "rmsf_target": (r,), "rmsf_mask": (r,)}
     assert {k: tuple(v.shape) for k, v in item.items()} == shapes

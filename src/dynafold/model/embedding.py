@@ -20,12 +20,9 @@ from dynafold.const import (
     NUM_METHODS,
     NUM_RESIDUE_TYPES,
 )
-from dynafold.enm import MODELS as ENM_MODELS
+from dynafold.enm import ENM_PAIR_FEATURES, ENM_SINGLE_FEATURES
 from dynafold.model.config import ModelConfig
-
-ENM_FEATURES = len(ENM_MODELS)  # per-residue and per-pair features, one per network model
 from dynafold.model.frames import backbone_frames
-
 
 
 def representative_coords(coords: torch.Tensor, atom_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -81,8 +78,8 @@ class InputEmbedder(nn.Module):
         self.single_to_pair_j = nn.Linear(cfg.token_s, cfg.token_z, bias=False)
         self.relpos = nn.Linear(2 * cfg.r_max + 2, cfg.token_z, bias=False)
         self.template = nn.Linear(len(DISTOGRAM_BOUNDARIES_A) + 1 + 3 + 1, cfg.token_z, bias=False)
-        self.enm_single = nn.Linear(ENM_FEATURES, cfg.token_s, bias=False)
-        self.enm_pair = nn.Linear(ENM_FEATURES, cfg.token_z, bias=False)
+        self.enm_single = nn.Linear(ENM_SINGLE_FEATURES, cfg.token_s, bias=False)
+        self.enm_pair = nn.Linear(ENM_PAIR_FEATURES, cfg.token_z, bias=False)
         self.ligand_tokens = cfg.ligand_tokens
         if cfg.ligand_tokens:  # ligand atom chemistry per token, the bond graph per pair
             self.ligand_atom = nn.Linear(LIGAND_ATOM_FEATURES, cfg.token_s, bias=False)

@@ -128,19 +128,25 @@ def ligand_targets(ensemble: Ensemble, protein: Ensemble, tokens: LigandTokens) 
     return {"bfactor_A2": bfactor.astype(np.float32), "bfactor_mask": valid & (bfactor > BFACTOR_MIN_VALID_A2)}
 
 
+def join_atoms(first: Ensemble, second: Ensemble) -> Ensemble:
+    """The atoms of ``first``, then those of ``second`` (the same conformers), with the ligands of both.
+
+    B-factors are dropped; name, method and notes are ``first``'s.
+    """
+    topology = Topology(**{k: np.concatenate([getattr(first.topology, k), getattr(second.topology, k)])
+                           for k in TOPOLOGY_FIELDS})
+    shifted = tuple(replace(lig, atom_index=lig.atom_index + first.n_atoms) for lig in second.ligands)
+    return replace(first, topology=topology, coords=np.concatenate([first.coords, second.coords], axis=1),
+                   mask=np.concatenate([first.mask, second.mask]), bfactors=None, notes=list(first.notes),
+                   ligands=first.ligands + shifted)
+
+
 def with_ligand_atoms(protein: Ensemble, source: Ensemble, tokens: LigandTokens, coords: np.ndarray) -> Ensemble:
     """``protein`` (K conformers) with the ligand atoms of ``tokens`` appended at ``coords`` (K, L, 3) Angstrom.
 
     The atoms' topology and chemistry (``Ensemble.ligands``, re-indexed; bonds to
     hydrogens, which are not tokens, dropped) come from ``source``, the
-    ensemble ``tokens`` were made from. B-factors are dropped.
+    ensemble ``tokens`` were made from.
     """
-    added = source.topology.subset(tokens.atom_index)
-    topology = Topology(**{k: np.concatenate([getattr(protein.topology, k), getattr(added, k)])
-                           for k in TOPOLOGY_FIELDS})
-    new_index = np.full(source.n_atoms, -1, dtype=np.int64)
-    new_index[tokens.atom_index] = protein.n_atoms + np.arange(tokens.n_atoms)
-    ligands = tuple(lig for lig in (ligand.reindexed(new_index) for ligand in source.ligands) if lig is not None)
-    return replace(protein, topology=topology, coords=np.concatenate([protein.coords, coords], axis=1),
-                   mask=np.concatenate([protein.mask, source.mask[tokens.atom_index]]), bfactors=None,
-                   notes=list(protein.notes), ligands=ligands)
+    atoms = source.select_atoms(tokens.atom_index)
+    return join_atoms(protein, replace(atoms, coords=coords, bfactors=None, times_ps=None))

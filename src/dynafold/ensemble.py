@@ -98,7 +98,13 @@ class Topology:
         return np.isin(self.res_names, list(WATER_NAMES))
 
     def is_ion(self) -> np.ndarray:
-        return self.hetero & np.isin(self.res_names, list(ION_NAMES))
+        """Atoms of ion residues (``ION_NAMES``): HETATM records, or one-atom residues (MD topologies
+        write ions as ATOM records)."""
+        if self.n_atoms == 0:
+            return np.zeros(0, dtype=bool)
+        residue = self.residue_index()
+        single = np.bincount(residue)[residue] == 1
+        return np.isin(self.res_names, list(ION_NAMES)) & (self.hetero | single)
 
     def is_hydrogen(self) -> np.ndarray:
         return np.isin(self.elements, ["H", "D"])
@@ -146,7 +152,7 @@ class Topology:
 
 
 TOPOLOGY_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Topology))  # the per-atom arrays
-LIGAND_SOURCES = ("ccd", "coordinates")  # where a ligand's bonds come from
+LIGAND_SOURCES = ("ccd", "coordinates", "file")  # where a ligand's bonds come from
 
 
 @dataclass(frozen=True, eq=False)
@@ -163,7 +169,8 @@ class Ligand:
     bond_orders : (M,) int8, 1 single, 2 double, 3 triple, 0 unknown (bonds found from coordinates).
     aromatic : (M,) bool, aromatic bonds (all False when unknown).
     formal_charges : (n,) int8, formal charge per atom (0 when unknown).
-    source : "ccd" (Chemical Component Dictionary) or "coordinates" (covalent radii).
+    source : "ccd" (Chemical Component Dictionary), "coordinates" (covalent radii) or "file" (the
+        bonds the file states: SDF, MOL2, PDB CONECT, mmCIF chem_comp_bond).
     """
 
     atom_index: np.ndarray

@@ -9,7 +9,8 @@ import pytest
 from dataset_files import write_misato
 
 from dynafold.data.misato import misato_rejection
-from dynafold.io.misato import misato_ensemble, misato_ids, read_misato_system
+from dynafold.data.store import read_system
+from dynafold.io.misato import misato_ensemble, misato_ids, misato_ligand, read_misato_system
 
 N_FRAMES = 6
 
@@ -79,3 +80,59 @@ def test_prepare_misato_keeps_only_good_system(misato_file, tmp_path) -> None:
     manifest = json.loads((tmp_path / "s/manifest.json").read_text())
     assert [(s["name"], s["n_conformers"], s["method"]) for s in manifest["systems"]] == [("1kep", N_FRAMES, "md")]
     assert sorted(r["name"] for r in manifest["rejected"]) == ["2gly", "3pep", "4drf"]
+
+
+def test_prepare_misato_stores_the_ligand(protein, misato_file, tmp_path) -> None:
+    from dynafold.data.prepare import prepare_store
+
+    prepare_store("misato", [misato_file], tmp_path / "s")
+    stored = read_system(tmp_path / "s/1kep.npz")
+    lig = stored.ligands
+    assert lig.coords.shape == (N_FRAMES, 6, 3)
+    assert np.allclose(lig.coords, _ligand_near(protein), atol=1e-5)
+    assert lig.topology.res_names.tolist() == ["MOL"] * 6 and lig.topology.chain_ids.tolist() == ["B"] * 6
+    assert lig.topology.atom_names.tolist() == ["C1", "C2", "C3", "C4", "C5", "C6"]
+    (chem,) = lig.ligands
+    assert chem.source == "coordinates" and len(chem.bonds) > 0
+    assert stored.meta["ligands"][0]["n_atoms"] == 6
+
+
+def _two_chains(protein):
+    """The protein and a copy 30 A away as chain B."""
+    from dataclasses import replace
+
+    from dynafold.ensemble import Ensemble, Topology
+
+    topo = protein.topology
+    fields = ("chain_ids", "res_ids", "ins_codes", "res_names", "atom_names", "elements", "hetero")
+    joined = {f: np.concatenate([getattr(topo, f), getattr(topo, f)]) for f in fields}
+    joined["chain_ids"] = np.array(["A"] * topo.n_atoms + ["B"] * topo.n_atoms)
+    coords = np.concatenate([protein.coords, protein.coords + np.float32(30.0)], axis=1)
+    return replace(Ensemble(topology=Topology(**joined), coords=coords, method="md"), notes=[])
+
+
+def test_chains_in_one_molecule_and_element_codes_only(protein, tmp_path) -> None:
+    # MISATO stores several chains in one molecule (a C-terminal OXT inside it); atoms_element holds
+    # MISATO's element codes (1 H, 2 C, 3 N, 4 O, ...), not atomic numbers
+    both = _two_chains(protein)
+    path = write_misato(tmp_path / "MD.hdf5", "5ABC", both, [(_ligand_near(both), np.full(6, 6), 0)],
+                        one_molecule=True, atoms_number=False)
+    system = read_misato_system(path, "5ABC")
+    assert len(system.molecule_ranges()) == 2
+    ens = misato_ensemble(system)
+    assert ens.topology.chain_ids[ens.topology.residue_starts()].tolist() == ["A"] * 20 + ["B"] * 20
+    assert ens.topology.sequence() == protein.topology.sequence() * 2
+    assert sorted(ens.topology.elements.tolist()) == sorted(both.topology.elements.tolist())
+    assert misato_ligand(system).topology.chain_ids[0] == "C"
+
+
+def test_empty_last_molecule_is_ignored(protein, tmp_path) -> None:
+    import h5py
+
+    path = write_misato(tmp_path / "MD.hdf5", "1KEP", protein, [(_ligand_near(protein), np.full(6, 6), 0)])
+    with h5py.File(path, "a") as f:
+        starts = f["1KEP/molecules_begin_atom_index"][()]
+        del f["1KEP/molecules_begin_atom_index"]
+        f["1KEP/molecules_begin_atom_index"] = np.append(starts, len(f["1KEP/atoms_residue"]))
+    system = read_misato_system(path, "1KEP")
+    assert misato_rejection(system) is None and misato_ligand(system).n_atoms == 6

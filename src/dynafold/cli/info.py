@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import click
+import numpy as np
 
 
 def summary(path: str, topology: str | None = None, **layout_options) -> dict:
@@ -36,6 +37,24 @@ def summary(path: str, topology: str | None = None, **layout_options) -> dict:
         "bfactors": ens.bfactors is not None,
         "time_ps": None if times is None else [float(times[0]), float(times[-1])],
         "notes": list(ens.notes),
+    }
+
+
+def ligand_summary(path: str) -> dict:
+    """Describe an SDF/MOL/MOL2 ligand: residue name, conformers, heavy atoms, bonds, charges."""
+    from dynafold.io import load
+
+    ens = load(path)
+    (lig,) = ens.ligands
+    return {
+        "file": str(path),
+        "residue": lig.residue_name(ens.topology),
+        "conformers": ens.n_conformers,
+        "heavy_atoms": lig.n_atoms,
+        "bonds": len(lig.bonds),
+        "bond_orders": {str(o): int((lig.bond_orders == o).sum()) for o in np.unique(lig.bond_orders)},
+        "aromatic_bonds": int(lig.aromatic.sum()),
+        "formal_charge": int(lig.formal_charges.sum()),
     }
 
 
@@ -86,7 +105,8 @@ def info(file: str, topology: str | None, temperature: str | None, replica: str 
     """Summarise FILE: conformers, atoms, residues, chains, sequence and reading notes.
 
     FILE is a structure (PDB/mmCIF/GRO), a trajectory (with --topology), an
-    mdCATH HDF5 file, an ATLAS folder or zip, or a store made by `dynafold prepare`.
+    mdCATH HDF5 file, an ATLAS folder or zip, a ligand (SDF/MOL/MOL2), or a store
+    made by `dynafold prepare`.
     """
     if is_store(file):
         data = store_summary(file)
@@ -99,6 +119,17 @@ def info(file: str, topology: str | None, temperature: str | None, replica: str 
             click.echo(f"  {g['source']:8s} {g['method']:6s} {g['systems']:6d} systems "
                        f"{g['conformers']:8d} conformers {g['residues']:8d} residues")
         click.echo(f"  dropped by the rules: {data['rejected']}; failed: {data['failed']}")
+        return
+    from dynafold.io.ligand_files import is_ligand_file
+
+    if is_ligand_file(file):
+        data = ligand_summary(file)
+        if as_json:
+            click.echo(json.dumps(data, indent=2))
+            return
+        click.echo(f"{file}: ligand {data['residue']}, {data['conformers']} conformer(s), {data['heavy_atoms']} "
+                   f"heavy atoms, {data['bonds']} bonds ({data['aromatic_bonds']} aromatic), "
+                   f"formal charge {data['formal_charge']:+d}")
         return
     options = {k: v for k, v in (("temperature", temperature), ("replica", replica)) if v is not None}
     data = summary(file, topology, **options)

@@ -55,13 +55,16 @@ def run_job(job: Job, store: str, options: SourceOptions) -> dict:
     from dynafold.data.targets import residue_targets
 
     try:
-        ens, reason = curate(job, options)
-        if ens is None:
+        system = curate(job, options)
+        if system.ensemble is None:
             return {"status": "rejected", "name": job.name, "source": job.kind, "path": job.path,
-                    "reason": reason}
+                    "reason": system.reason}
         meta = {"name": job.name, "source": job.kind, "origin": job.path,
                 "options": dict(job.options)}
-        entry = write_system(store, ens, residue_targets(ens), meta)
+        if system.dropped_ligands:
+            meta["ligands_dropped"] = system.dropped_ligands
+        ens = system.ensemble
+        entry = write_system(store, ens, residue_targets(ens), meta, system.ligands)
         return {"status": "done", "entry": entry}
     except Exception as err:  # noqa: BLE001 - recorded as this job's failure
         message = " ".join(str(err).split()) or type(err).__name__

@@ -2,7 +2,7 @@
 
 A :class:`Job` names one system to prepare; it is small and picklable so that
 worker processes can run it. ``list_jobs`` expands paths into jobs,
-``curate`` turns one job into a curated Ensemble (or a rejection reason).
+``curate`` turns one job into a :class:`Curated` system (or a rejection reason).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from dynafold.io.atlas import atlas_replicas, holds_atlas_replicas
 from dynafold.io.mdcath import mdcath_runs
 
 KINDS = ("atlas", "mdcath", "misato", "nmr", "xray", "traj")
+LIGAND_KINDS = ("traj", "misato")  # MD sources whose ligands are kept; structures keep protein atoms only
 
 
 @dataclass(frozen=True)
@@ -128,11 +129,21 @@ def list_jobs(kind: str, paths: list[str | os.PathLike], options: SourceOptions)
     return jobs, failed
 
 
-def curate(job: Job, options: SourceOptions) -> tuple[Ensemble | None, str | None]:
-    """Read one job's source and apply its curation rule.
+@dataclass
+class Curated:
+    """One job after curation: the protein heavy atoms and the kept ligands, or why the system is dropped."""
 
-    Returns (ensemble, None) for a kept system, (None, reason) for one the
-    rules drop. Raises DynafoldInputError for unreadable input.
+    ensemble: Ensemble | None = None
+    ligands: Ensemble | None = None  # heavy atoms of the kept ligands, with their chemistry
+    dropped_ligands: list[dict] = field(default_factory=list)  # {"ligand", "reason"}
+    reason: str | None = None  # set when the whole system is dropped
+
+
+def curate(job: Job, options: SourceOptions) -> Curated:
+    """Read one job's source and apply its curation rules.
+
+    MD trajectories (``LIGAND_KINDS``) keep their ligands under the rules of
+    :mod:`dynafold.data.ligands`. Raises DynafoldInputError for unreadable input.
     """
     from dynafold.io import load
 
@@ -152,15 +163,24 @@ def curate(job: Job, options: SourceOptions) -> tuple[Ensemble | None, str | Non
         ens = _curate_atlas(path, job, options)
     else:
         from dynafold.data.misato import misato_rejection
-        from dynafold.io.misato import misato_ensemble, read_misato_system
+        from dynafold.io.misato import misato_ensemble, misato_ligand, read_misato_system
 
         system = read_misato_system(path, job.options["pdb_id"])
         reason = misato_rejection(system, options.misato_peptide_ids, options.misato_max_distance_A)
         if reason is not None:
-            return None, reason
+            return Curated(reason=reason)
         ens = misato_ensemble(system, path)
+        ens.name = job.name
+        ligand = misato_ligand(system)
+        ligand.name = job.name
+        return Curated(ensemble=ens.require_conformers(), ligands=ligand)
     ens.name = job.name
-    return ens.protein().require_conformers(), None
+    if job.kind in LIGAND_KINDS and ens.ligands:
+        from dynafold.data.ligands import split_ligands
+
+        protein, ligands, dropped = split_ligands(ens.require_conformers(), options.misato_max_distance_A)
+        return Curated(ensemble=protein, ligands=ligands, dropped_ligands=dropped)
+    return Curated(ensemble=ens.protein().require_conformers())
 
 
 def _curate_atlas(path: Path, job: Job, options: SourceOptions) -> Ensemble:

@@ -3,8 +3,22 @@
 A system file holds the topology once (protein heavy atoms), the conformers
 (K, N, 3) float32 Angstrom, the atom mask, optional B-factors (K, N), the
 per-residue targets of :func:`dynafold.data.targets.residue_targets` and a
-JSON ``meta`` record (name, source, method, counts, provenance, notes). Files
-are written atomically, so a file that exists is complete. The manifest is
+JSON ``meta`` record (name, source, method, counts, provenance, notes).
+
+A system whose trajectory keeps ligands (see :mod:`dynafold.data.ligands`)
+also holds, for the L ligand heavy atoms of its n ligands and their B bonds:
+
+- ``ligand_coords`` (K, L, 3) float32, Angstrom, the same conformers as ``coords``;
+- ``ligand_`` + each topology field (``ligand_res_names``, ``ligand_atom_names``,
+  ``ligand_elements``, ``ligand_chain_ids``, ...), (L,);
+- ``ligand_index`` (L,) int64, the ligand (0..n-1) of each atom;
+- ``ligand_formal_charges`` (L,) int8;
+- ``ligand_bonds`` (B, 2) int64, pairs of ligand atoms (0..L-1, i < j);
+- ``ligand_bond_orders`` (B,) int8 (1, 2, 3; 0 unknown), ``ligand_bond_aromatic`` (B,) bool;
+- ``ligand_sources`` (n,) str, where each ligand's bonds come from ("ccd", "coordinates").
+
+Protein-only systems have none of these arrays (files written before ligands
+were kept read as they did). Files are written atomically, so a file that exists is complete. The manifest is
 updated under a file lock with read-merge-write, so several ``prepare`` calls
 (or array-job shards) can add to one store; it can always be rebuilt from the
 system files.
@@ -22,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dynafold.ensemble import TOPOLOGY_FIELDS, Ensemble, Topology
+from dynafold.ensemble import TOPOLOGY_FIELDS, Ensemble, Ligand, Topology
 from dynafold.errors import DynafoldInputError, TruncatedFileError
 from dynafold.io.atomic import atomic_path
 
@@ -38,6 +52,7 @@ class StoredSystem:
     ensemble: Ensemble
     targets: dict[str, np.ndarray]
     meta: dict
+    ligands: Ensemble | None = None  # the kept ligands' heavy atoms, chemistry in ``ligands.ligands``
 
 
 def system_path(store: str | os.PathLike, name: str) -> Path:
@@ -50,11 +65,12 @@ def system_files(store: str | os.PathLike) -> list[Path]:
 
 
 def write_system(store: str | os.PathLike, ensemble: Ensemble, targets: dict[str, np.ndarray],
-                 meta: dict) -> dict:
+                 meta: dict, ligands: Ensemble | None = None) -> dict:
     """Write one system file atomically; returns its manifest entry.
 
     ``ensemble`` should hold protein heavy atoms; ``meta`` needs at least
-    ``name`` and ``source``.
+    ``name`` and ``source``. ``ligands``: heavy atoms of the kept ligands (same
+    conformers), with their chemistry; the entry then lists them (``ligands``).
     """
     name = meta["name"]
     path = system_path(store, name)
@@ -73,6 +89,9 @@ def write_system(store: str | os.PathLike, ensemble: Ensemble, targets: dict[str
     arrays["mask"] = ensemble.mask
     if ensemble.bfactors is not None:
         arrays["bfactors"] = ensemble.bfactors.astype(np.float32)
+    if ligands is not None:
+        entry["ligands"] = ligand_summary(ligands)
+        arrays.update(_ligand_arrays(ligands))
     arrays["meta"] = np.array(json.dumps(entry))
     with atomic_path(path) as tmp:
         np.savez_compressed(tmp, **arrays)
@@ -92,9 +111,63 @@ def read_system(path: str | os.PathLike) -> StoredSystem:
                 name=meta["name"], notes=list(meta.get("notes", [])),
             )
             targets = {k: z[k] for k in _TARGET_FIELDS}
+            ligands = _read_ligands(z, meta) if "ligand_coords" in z.files else None
     except (OSError, ValueError, KeyError) as err:
         raise TruncatedFileError(f"cannot read store file: {err}", path) from err
-    return StoredSystem(ensemble=ensemble, targets=targets, meta=meta)
+    return StoredSystem(ensemble=ensemble, targets=targets, meta=meta, ligands=ligands)
+
+
+def ligand_summary(ligands: Ensemble) -> list[dict]:
+    """Per ligand: residue name, chain, number, heavy atoms, bonds, where its bonds come from."""
+    topo = ligands.topology
+    return [{"res_name": str(topo.res_names[lig.atom_index[0]]), "chain_id": str(topo.chain_ids[lig.atom_index[0]]),
+             "res_id": int(topo.res_ids[lig.atom_index[0]]), "n_atoms": lig.n_atoms, "n_bonds": len(lig.bonds),
+             "source": lig.source} for lig in ligands.ligands]
+
+
+def _ligand_arrays(ligands: Ensemble) -> dict[str, np.ndarray]:
+    """The ``ligand_*`` arrays of a system file (see the module docstring)."""
+    n = ligands.n_atoms
+    index = np.full(n, -1, dtype=np.int64)
+    charges = np.zeros(n, dtype=np.int8)
+    bonds, orders, aromatic = [], [], []
+    for i, lig in enumerate(ligands.ligands):
+        index[lig.atom_index] = i
+        charges[lig.atom_index] = lig.formal_charges
+        bonds.append(lig.atom_index[lig.bonds].reshape(-1, 2))
+        orders.append(lig.bond_orders)
+        aromatic.append(lig.aromatic)
+    if (index < 0).any():
+        raise ValueError("every ligand atom must belong to one of the ensemble's ligands")
+    arrays = {f"ligand_{f}": getattr(ligands.topology, f) for f in TOPOLOGY_FIELDS}
+    arrays.update({
+        "ligand_coords": ligands.coords.astype(np.float32),
+        "ligand_index": index,
+        "ligand_formal_charges": charges,
+        "ligand_bonds": np.sort(np.concatenate(bonds), axis=1).astype(np.int64),
+        "ligand_bond_orders": np.concatenate(orders).astype(np.int8),
+        "ligand_bond_aromatic": np.concatenate(aromatic).astype(bool),
+        "ligand_sources": np.array([lig.source for lig in ligands.ligands]),
+    })
+    return arrays
+
+
+def _read_ligands(z, meta: dict) -> Ensemble:
+    """The ligand Ensemble of an open system file (arrays of :func:`_ligand_arrays`)."""
+    topology = Topology(**{f: z[f"ligand_{f}"] for f in TOPOLOGY_FIELDS})
+    index, bonds, charges = z["ligand_index"], z["ligand_bonds"], z["ligand_formal_charges"]
+    orders, aromatic = z["ligand_bond_orders"], z["ligand_bond_aromatic"]
+    position = np.zeros(len(index), dtype=np.int64)
+    ligands = []
+    for i, source in enumerate(z["ligand_sources"]):
+        atoms = np.flatnonzero(index == i)
+        position[atoms] = np.arange(len(atoms))
+        own = (index[bonds] == i).all(axis=1) if len(bonds) else np.zeros(0, dtype=bool)
+        ligands.append(Ligand(atom_index=atoms, bonds=position[bonds[own]].reshape(-1, 2),
+                              bond_orders=orders[own], aromatic=aromatic[own], formal_charges=charges[atoms],
+                              source=str(source)))
+    return Ensemble(topology=topology, coords=z["ligand_coords"], method=meta["method"], name=meta["name"],
+                    ligands=tuple(ligands))
 
 
 def read_meta(path: str | os.PathLike) -> dict:

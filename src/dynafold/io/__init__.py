@@ -11,6 +11,7 @@ import numpy as np
 
 from dynafold.ensemble import Ensemble
 from dynafold.errors import DynafoldError, DynafoldInputError, TruncatedFileError, UnknownFormatError
+from dynafold.io.ligand_files import is_ligand_file
 from dynafold.io.ligands import attach_ligands
 from dynafold.io.structure import read_structure, write_structure
 from dynafold.io.validate import cut_at_first_bad_frame
@@ -56,7 +57,8 @@ def load(path: str | os.PathLike, topology: str | os.PathLike | None = None, *,
          keep_ligands: bool = True, **layout_options) -> Ensemble:
     """Load any supported ensemble file.
 
-    Structures (PDB/mmCIF, one conformer per model; GRO, its first frame),
+    Structures (PDB/mmCIF, one conformer per model; GRO, its first frame), ligands
+    (SDF/MOL/MOL2, see :mod:`dynafold.io.ligand_files`),
     trajectories (XTC/DCD/TRR/NetCDF with ``topology``), an mdCATH HDF5 file, an ATLAS
     folder or zip. Frames are sliced with start/stop/stride, validated (cut at
     the first invalid frame), and waters, ions and hydrogens are stripped unless
@@ -111,6 +113,12 @@ def _read(path: Path, topology: str | os.PathLike | None, start: int | None, sto
         from dynafold.io.trajectory import read_trajectory
 
         return read_trajectory(path, topology, start=start, stop=stop, stride=stride)
+    elif is_ligand_file(path):
+        from dynafold.io.ligand_files import read_ligand_file
+
+        ens = read_ligand_file(path)
+        if any(v is not None for v in (start, stop, stride)):
+            ens = ens.select_frames(slice(start, stop, stride))
     elif suffix in STRUCTURE_SUFFIXES or suffix == GRO_SUFFIX:
         if suffix == GRO_SUFFIX:
             from dynafold.io.gro import read_gro
@@ -123,8 +131,8 @@ def _read(path: Path, topology: str | os.PathLike | None, start: int | None, sto
     else:
         raise UnknownFormatError(
             f"unknown format {suffix or '(no extension)'!r}; expected one of "
-            f"{', '.join(STRUCTURE_SUFFIXES[:4] + TRAJECTORY_SUFFIXES + (GRO_SUFFIX,))}, .h5, .zip "
-            "or a folder", path)
+            f"{', '.join(STRUCTURE_SUFFIXES[:4] + TRAJECTORY_SUFFIXES + (GRO_SUFFIX,))}, .h5, .zip, "
+            ".sdf, .mol2 or a folder", path)
     return ens
 
 

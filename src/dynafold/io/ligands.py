@@ -21,7 +21,7 @@ from dynafold.ensemble import Ensemble, Ligand, Topology
 from dynafold.errors import LigandError
 
 # biotite BondType value -> (bond order, aromatic); absent types (ANY, COORDINATION) are (0, False)
-_BOND_TYPES: dict[int, tuple[int, bool]] = {1: (1, False), 2: (2, False), 3: (3, False), 4: (4, False),
+BOND_TYPES: dict[int, tuple[int, bool]] = {1: (1, False), 2: (2, False), 3: (3, False), 4: (4, False),
                                            5: (1, True), 6: (2, True), 7: (3, True), 9: (0, True)}
 _HYDROGENS = ("H", "D")
 # bond lengths to hydrogen (Angstrom) that distance bonding accepts beyond biotite's crystal-derived ranges:
@@ -65,6 +65,27 @@ def _distance_bonds(elements: np.ndarray, coords: np.ndarray) -> np.ndarray:
     return bonds[np.lexsort((bonds[:, 1], bonds[:, 0]))]
 
 
+def distance_chemistry(elements: np.ndarray, coords: np.ndarray) -> Ligand:
+    """Bonds of one residue found from its coordinates (n, 3) Angstrom: unknown orders, zero charges.
+
+    ``atom_index`` is 0..n-1; ``source`` is "coordinates".
+    """
+    n = len(elements)
+    bonds = _distance_bonds(np.asarray(elements), np.asarray(coords, dtype=np.float64))
+    return Ligand(atom_index=np.arange(n), bonds=bonds, bond_orders=np.zeros(len(bonds), dtype=np.int8),
+                  aromatic=np.zeros(len(bonds), dtype=bool), formal_charges=np.zeros(n, dtype=np.int8),
+                  source="coordinates")
+
+
+def is_amino_acid_code(code: str) -> bool:
+    """Whether the Chemical Component Dictionary links ``code`` as an amino acid (a peptide linking type)."""
+    if ccd_component(code) is None:
+        return False
+    from biotite.structure import info
+
+    return "PEPTIDE" in (info.link_type(code) or "").upper()
+
+
 def ligand_chemistry(res_name: str, atom_names: np.ndarray, elements: np.ndarray,
                      coords: np.ndarray | None) -> Ligand:
     """The chemistry of one ligand residue, with ``atom_index`` 0..n-1 (positions in the arguments).
@@ -94,15 +115,12 @@ def ligand_chemistry(res_name: str, atom_names: np.ndarray, elements: np.ndarray
             reason = ("is not in the Chemical Component Dictionary" if component is None
                       else "has atom names that differ from its Chemical Component Dictionary entry")
             raise LigandError(f"ligand {res_name} {reason}, and there are no coordinates to find its bonds from")
-        bonds = _distance_bonds(elements, coords)
-        return Ligand(atom_index=np.arange(n), bonds=bonds, bond_orders=np.zeros(len(bonds), dtype=np.int8),
-                      aromatic=np.zeros(len(bonds), dtype=bool), formal_charges=np.zeros(n, dtype=np.int8),
-                      source="coordinates")
+        return distance_chemistry(elements, coords)
     position = {int(c): p for p, c in enumerate(matched) if c >= 0}
     entry = component.bonds.as_array()
     keep = np.array([int(a) in position and int(b) in position for a, b, _ in entry], dtype=bool)
     pairs = [sorted((position[int(a)], position[int(b)])) for a, b, _ in entry[keep]]
-    kinds = [_BOND_TYPES.get(int(t), (0, False)) for t in entry[keep, 2]]
+    kinds = [BOND_TYPES.get(int(t), (0, False)) for t in entry[keep, 2]]
     unmatched = matched < 0
     if unmatched.any():  # renamed hydrogens: bonded by distance
         if not has_coords:
@@ -123,13 +141,15 @@ def ligand_chemistry(res_name: str, atom_names: np.ndarray, elements: np.ndarray
 def attach_ligands(ensemble: Ensemble, source: object = None) -> Ensemble:
     """The ensemble with the chemistry of each ligand residue in ``ligands``, from its first conformer.
 
+    Residues whose chemistry the file gave (already in ``ligands``) keep it.
     Protein-only ensembles are returned as they are. ``source`` names the file in errors.
     """
-    residues = ligand_residues(ensemble.topology)
+    covered = {int(i) for lig in ensemble.ligands for i in lig.atom_index}
+    residues = [index for index in ligand_residues(ensemble.topology) if int(index[0]) not in covered]
     if not residues:
         return ensemble
     topo = ensemble.topology
-    ligands = []
+    ligands = list(ensemble.ligands)
     for index in residues:
         coords = ensemble.coords[0, index].astype(np.float64) if ensemble.n_conformers else None
         try:
@@ -138,4 +158,5 @@ def attach_ligands(ensemble: Ensemble, source: object = None) -> Ensemble:
         except LigandError as err:
             raise LigandError(str(err), source) from err
         ligands.append(replace(chem, atom_index=index))
+    ligands.sort(key=lambda lig: int(lig.atom_index[0]))
     return replace(ensemble, ligands=tuple(ligands), notes=list(ensemble.notes))

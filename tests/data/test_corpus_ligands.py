@@ -1,0 +1,69 @@
+"""The corpus keeps the ligands of its two GPCR trajectories: real excerpts through the corpus conversion and prepare."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dynafold.data.prepare import prepare_store
+from dynafold.data.sources import SourceOptions
+from dynafold.data.store import read_system
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+CORPUS_SCRIPT = Path(__file__).resolve().parents[2] / "training" / "corpus.py"
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    spec = importlib.util.spec_from_file_location("corpus_script", CORPUS_SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["corpus_script"] = module
+    spec.loader.exec_module(module)
+    yield module
+    del sys.modules["corpus_script"]
+
+
+@pytest.fixture(scope="module")
+def store(corpus, tmp_path_factory) -> Path:
+    """Both excerpts prepared as training/corpus.py prepares the full trajectories."""
+    work = tmp_path_factory.mktemp("corpus")
+    (b2ar,) = [s for s in corpus.SYSTEMS if s.name == "mdciao_gs_b2ar"]
+    src = DATA / "b2ar_pocket"
+    note = corpus._convert([src / "pocket.xtc", src / "pocket.pdb"], work / "b2ar.xtc", work / "b2ar.pdb", work,
+                           b2ar.ligands)
+    assert note.endswith("ligands kept: P0G (27 heavy atoms)")
+    out = work / "store"
+    prepare_store("traj", [work / "b2ar.xtc"], out, SourceOptions(topology=str(work / "b2ar.pdb")))
+    prolif = DATA / "prolif_pocket"
+    prepare_store("traj", [prolif / "pocket.xtc"], out, SourceOptions(topology=str(prolif / "pocket.pdb")))
+    return out
+
+
+def test_store_counts_of_the_two_gpcr_excerpts(store) -> None:
+    manifest = json.loads((store / "manifest.json").read_text())
+    counts = {s["name"]: (s["n_conformers"], s["n_residues"], s["n_atoms"],
+                          [(lig["res_name"], lig["n_atoms"], lig["n_bonds"]) for lig in s["ligands"]])
+              for s in manifest["systems"]}
+    assert counts == {"b2ar": (6, 33, 283, [("P0G", 27, 29)]), "pocket": (25, 82, 675, [("LIG", 43, 50)])}
+    assert manifest["counts"] == {"traj": {"systems": 2, "conformers": 31}}
+    assert manifest["rejected"] == [] and manifest["failed"] == []
+
+
+def test_b2ar_chains_split_where_numbers_fall_and_ligand_frames_kept(store) -> None:
+    stored = read_system(store / "b2ar.npz")
+    keys = stored.ensemble.topology.residue_keys()
+    assert [k[:2] for k in keys[:4]] == [("A", 392), ("A", 393), ("A", 394), ("B", 82)]
+    lig = stored.ligands
+    assert lig.coords.shape == (6, 27, 3) and set(lig.topology.chain_ids.tolist()) == {"B"}
+    assert sorted(set(lig.topology.elements.tolist())) == ["C", "N", "O"]
+    assert (lig.topology.elements == "C").sum() == 21
+    # the ligand moves with the protein: every frame stays in the pocket
+    protein = stored.ensemble.coords
+    for k in range(6):
+        gap = np.linalg.norm(protein[k][:, None] - lig.coords[k][None], axis=2).min()
+        assert 2.5 < gap < 4.5

@@ -147,3 +147,26 @@ def test_ligand_geometry_loss_is_zero_for_the_truth_and_counts_bonds_and_angles(
         err.append(0.5 * diff**2 if diff < 1.0 else diff - 0.5)
     expected = 2 * sum(err) / 6  # each pair twice (i, j and j, i) over 6 ordered pairs
     assert float(ligand_geometry_loss(moved, x, w, bonds)) == pytest.approx(expected, rel=1e-5)
+
+
+def test_small_preset_trains_on_a_protein_ligand_store(tmp_path):
+    """The dataset joins the stored ligands to their protein; a small-preset run trains on the complex."""
+    from dynafold.data.dataset import EnsembleDataset
+    from dynafold.data.prepare import prepare_store
+    from dynafold.data.sources import SourceOptions
+    from dynafold.model.checkpoint import load_model
+    from dynafold.train.run import train
+
+    store = tmp_path / "store"
+    prepare_store("traj", [POCKET / "pocket.xtc"], store, SourceOptions(topology=str(POCKET / "pocket.pdb")))
+    item = EnsembleDataset(store, crop_size=64).get(0, np.random.default_rng(0))
+    lig = item["ligand_mask"]
+    assert int(lig.sum()) == 43 and lig.shape == (64,)  # the whole ligand and its 21 nearest residues
+    assert item["ligand_bonds"][lig][:, lig][..., 0].sum() == 100
+    assert item["bfactor_mask"][lig].all()
+    seen = []
+    path = train(store, "small", tmp_path / "run", max_steps=2, seed=0, accelerator="cpu",
+                 progress=lambda step, total, terms: seen.append(terms))
+    assert len(seen) == 2 and all(t["ligand_geometry"] > 0 for t in seen)
+    model, cfg = load_model(path)
+    assert cfg.ligand_tokens and hasattr(model.denoiser, "ligand_atom")

@@ -11,6 +11,7 @@ from torch.utils.data import Dataset
 
 from dynafold.data.crop import crop_indices, pocket_crop
 from dynafold.data.features import featurize, template_enm_features, token_atom14
+from dynafold.data.ligand_tokens import join_atoms
 from dynafold.data.store import load_manifest, read_system
 from dynafold.data.targets import aggregated_distogram, representative_coords, sample_conformer
 from dynafold.errors import EmptyEnsembleError
@@ -77,6 +78,8 @@ class EnsembleDataset(Dataset):
         """Item ``index`` with all randomness (conformer, crop) drawn from ``rng``."""
         stored = read_system(self.store / self.entries[index]["file"])
         ens = stored.ensemble
+        if self.ligands and stored.ligands is not None:
+            ens = join_atoms(ens, stored.ligands)
         coords14, atom_mask, tokens = token_atom14(ens, self.ligands)
         n_res = coords14.shape[1] - tokens.n_atoms
         if index not in self._enm:

@@ -106,3 +106,49 @@ def test_thread_choice_and_override(tmp_path):
         proc = subprocess.run([sys.executable, "-c", code, *extra_args, "info", str(example_path())],
                               capture_output=True, text=True, env={**env, **extra_env})
         assert proc.stdout.strip().splitlines()[-1] == expected, proc.stderr
+
+
+def _posed_sdf(path, shift_A: float):
+    """An SDF of the dictionary's QNB, its centre moved onto the bundled example's centroid plus ``shift_A`` in x."""
+    import warnings
+
+    import biotite.structure.io.mol as mol
+    from biotite.structure import info
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        qnb = info.residue("QNB")
+    protein = load(example_path()).protein().coords[0]
+    qnb.coord += protein.mean(axis=0) - qnb.coord.mean(axis=0) + np.array([shift_A, 0.0, 0.0])
+    sdf, record = mol.SDFile(), mol.SDRecord()
+    mol.set_structure(record, qnb)
+    sdf["QNB"] = record
+    sdf.write(str(path))
+    return path
+
+
+def test_ligand_file_is_sampled_with_the_protein(tiny_checkpoint, tmp_path):
+    ligand = _posed_sdf(tmp_path / "qnb.sdf", 0.0)
+    out = tmp_path / "out"
+    try:
+        main(["predict", "--checkpoint", str(tiny_checkpoint), "--samples", "2", "--steps", "3",
+              "--ligand", str(ligand), "--out", str(out), "--no-plot"])
+    except SystemExit as err:
+        assert err.code in (0, None)
+    name = example_path().stem
+    summary = json.loads((out / f"{name}_summary.json").read_text())
+    (residue,) = summary["ligands"]["residues"]
+    assert residue["heavy_atoms"] == 25 and residue["chemistry"] == "file"
+    assert summary["n_residues"] == load(example_path()).protein().n_residues
+    ens = load(out / f"{name}_ensemble.pdb")
+    assert ens.n_conformers == 2 and len(ens.ligands) == 1 and ens.ligands[0].n_atoms == 25
+
+
+def test_ligand_far_from_the_protein_is_one_line(tiny_checkpoint, tmp_path):
+    ligand = _posed_sdf(tmp_path / "far.sdf", 60.0)
+    proc = subprocess.run([sys.executable, "-m", "dynafold", "predict", "--checkpoint", str(tiny_checkpoint),
+                           "--ligand", str(ligand), "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "far.sdf" in lines[0] and "from the nearest protein atom" in lines[0]
+    assert not (tmp_path / "out").exists()

@@ -31,3 +31,32 @@ def load_protein(path: str | Path, topology: str | Path | None, option: str, **l
         raise NoProteinError("no protein atoms (residues left after stripping hydrogens, "
                              f"waters and ions: {left})", path)
     return ens
+
+
+def add_ligand_files(structure: Ensemble, paths: tuple[str, ...]) -> Ensemble:
+    """The first conformer of ``structure`` with the ligand of each SDF/MOL/MOL2 file in ``paths`` added.
+
+    A file's coordinates are its ligand's pose in the frame of ``structure``
+    (e.g. docked into its pocket); a ligand farther than
+    ``MISATO_MAX_LIGAND_DISTANCE_A`` from every protein atom is refused, as the
+    training data's curation refuses it.
+    """
+    import numpy as np
+    from scipy.spatial import cKDTree
+
+    from dynafold.data.curation import MISATO_MAX_LIGAND_DISTANCE_A
+    from dynafold.data.ligand_tokens import join_atoms
+    from dynafold.io import load
+
+    out = structure.select_frames(slice(0, 1))
+    protein = cKDTree(out.coords[0, out.topology.protein_heavy()])
+    for path in paths:
+        ligand = load(path).select_frames(slice(0, 1))
+        if not ligand.ligands:
+            raise DynafoldInputError("holds no ligand", path)
+        gap = float(np.min(protein.query(ligand.coords[0])[0]))
+        if gap > MISATO_MAX_LIGAND_DISTANCE_A:
+            raise DynafoldInputError(f"the ligand is {gap:.1f} A from the nearest protein atom of {structure.name}; "
+                                     "give its pose in the input's frame (e.g. docked into the pocket)", path)
+        out = join_atoms(out, ligand)
+    return out

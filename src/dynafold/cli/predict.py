@@ -36,17 +36,20 @@ METHODS_EPILOG = "\b\nMethods (--method asks the model for the ensemble style of
 @click.option("--keep-valid", is_flag=True, help="Resample until --samples conformers pass the geometry check.")
 @click.option("--max-attempts", default=5, show_default=True, type=click.IntRange(1),
               help="With --keep-valid: sample at most this many times --samples conformers.")
+@click.option("--ligand", "ligand_files", multiple=True, type=click.Path(dir_okay=False),
+              help="SDF/MOL/MOL2 ligand posed in INPUT's frame (e.g. docked into its pocket), sampled with the "
+                   "protein; repeatable.")
 @click.option("--no-plot", is_flag=True, help="Skip the PNG profile.")
 def predict(input_path: str | None, method: str, samples: int, steps: int, step_scale: float | None,
             noise_scale: float | None, seed: int, checkpoint: str | None,
             out_dir: str, fmt: str, device: str | None, batch_size: int | None, keep_valid: bool,
-            max_attempts: int, no_plot: bool) -> None:
-    """Sample an ensemble for INPUT, a PDB/mmCIF structure.
+            max_attempts: int, ligand_files: tuple[str, ...], no_plot: bool) -> None:
+    """Sample an ensemble for INPUT, a PDB/mmCIF structure, with its ligands.
 
     Without INPUT, the bundled example is used (PDB 5A7U, 27 residues). With a
     multi-model INPUT, the first model is the template.
     """
-    from dynafold.cli.inputs import load_protein
+    from dynafold.cli.inputs import add_ligand_files, load_protein
     from dynafold.cli.progress import StepProgress, stderr_console
     from dynafold.const import canonical_method
     from dynafold.errors import DynafoldInputError
@@ -59,6 +62,8 @@ def predict(input_path: str | None, method: str, samples: int, steps: int, step_
         raise DynafoldInputError("predict takes a structure (PDB/mmCIF), not a trajectory; "
                                  "write one frame as PDB", path)
     structure = load_protein(path, None, "--topology")  # before torch is imported: errors come fast
+    if ligand_files:
+        structure = add_ligand_files(structure, ligand_files)
 
     from dynafold.predict import sample_ensemble
     from dynafold.predict.outputs import write_outputs

@@ -108,42 +108,41 @@ def info(file: str, topology: str | None, temperature: str | None, replica: str 
     mdCATH HDF5 file, an ATLAS folder or zip, a ligand (SDF/MOL/MOL2), or a store
     made by `dynafold prepare`.
     """
-    if is_store(file):
-        data = store_summary(file)
-        if as_json:
-            click.echo(json.dumps(data, indent=2))
-            return
-        click.echo(f"{file}: store of {data['systems']} systems, {data['conformers']} conformers, "
-                   f"{data['residues']} residues")
-        for g in data["groups"]:
-            click.echo(f"  {g['source']:8s} {g['method']:6s} {g['systems']:6d} systems "
-                       f"{g['conformers']:8d} conformers {g['residues']:8d} residues")
-        click.echo(f"  dropped by the rules: {data['rejected']}; failed: {data['failed']}")
-        return
     from dynafold.io.ligand_files import is_ligand_file
 
-    if is_ligand_file(file):
-        data = ligand_summary(file)
-        if as_json:
-            click.echo(json.dumps(data, indent=2))
-            return
-        click.echo(f"{file}: ligand {data['residue']}, {data['conformers']} conformer(s), {data['heavy_atoms']} "
-                   f"heavy atoms, {data['bonds']} bonds ({data['aromatic_bonds']} aromatic), "
-                   f"formal charge {data['formal_charge']:+d}")
-        return
-    options = {k: v for k, v in (("temperature", temperature), ("replica", replica)) if v is not None}
-    data = summary(file, topology, **options)
-    if as_json:
-        click.echo(json.dumps(data, indent=2))
-        return
+    if is_store(file):
+        data, lines = store_summary(file), _store_lines
+    elif is_ligand_file(file):
+        data, lines = ligand_summary(file), _ligand_lines
+    else:
+        options = {k: v for k, v in (("temperature", temperature), ("replica", replica)) if v is not None}
+        data, lines = summary(file, topology, **options), _file_lines
+    click.echo(json.dumps(data, indent=2) if as_json else "\n".join(lines(data)))
+
+
+def _store_lines(data: dict) -> list[str]:
+    lines = [f"{data['store']}: store of {data['systems']} systems, {data['conformers']} conformers, "
+             f"{data['residues']} residues"]
+    lines += [f"  {g['source']:8s} {g['method']:6s} {g['systems']:6d} systems "
+              f"{g['conformers']:8d} conformers {g['residues']:8d} residues" for g in data["groups"]]
+    return lines + [f"  dropped by the rules: {data['rejected']}; failed: {data['failed']}"]
+
+
+def _ligand_lines(data: dict) -> list[str]:
+    return [f"{data['file']}: ligand {data['residue']}, {data['conformers']} conformer(s), {data['heavy_atoms']} "
+            f"heavy atoms, {data['bonds']} bonds ({data['aromatic_bonds']} aromatic), "
+            f"formal charge {data['formal_charge']:+d}"]
+
+
+def _file_lines(data: dict) -> list[str]:
     time = "" if data["time_ps"] is None else f" ({data['time_ps'][0]:g}-{data['time_ps'][1]:g} ps)"
-    click.echo(f"{data['file']}: {data['name']} ({data['method']})")
-    click.echo(f"  conformers: {data['conformers']}{time}")
     stripped = data["atoms_read"] - data["atoms"]
-    click.echo(f"  atoms:      {data['atoms']} of the {data['atoms_read']} read ({stripped} hydrogens, "
-               "waters and ions stripped)")
-    click.echo(f"  residues:   {data['residues']} in chain(s) {', '.join(c or '-' for c in data['chains'])}")
-    click.echo(f"  sequence:   {data['sequence']}")
-    click.echo(f"  B-factors:  {'yes' if data['bfactors'] else 'no'}")
-    for note in data["notes"]:
-        click.echo(f"  note: {note}")
+    return [
+        f"{data['file']}: {data['name']} ({data['method']})",
+        f"  conformers: {data['conformers']}{time}",
+        f"  atoms:      {data['atoms']} of the {data['atoms_read']} read ({stripped} hydrogens, "
+        "waters and ions stripped)",
+        f"  residues:   {data['residues']} in chain(s) {', '.join(c or '-' for c in data['chains'])}",
+        f"  sequence:   {data['sequence']}",
+        f"  B-factors:  {'yes' if data['bfactors'] else 'no'}",
+    ] + [f"  note: {note}" for note in data["notes"]]

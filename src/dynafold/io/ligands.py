@@ -86,6 +86,24 @@ def is_amino_acid_code(code: str) -> bool:
     return "PEPTIDE" in (info.link_type(code) or "").upper()
 
 
+def _dictionary_match(res_name: str, atom_names: np.ndarray, elements: np.ndarray):
+    """The dictionary entry of ``res_name`` (or None) and the entry index of each atom (-1 when absent)."""
+    component = ccd_component(res_name)
+    matched = np.full(len(atom_names), -1, dtype=np.int64)
+    if component is not None:
+        lookup = {(str(a), str(e)): i for i, (a, e) in enumerate(zip(component.atom_name, component.element))}
+        matched = np.array([lookup.get((str(a), str(e)), -1) for a, e in zip(atom_names, elements)],
+                           dtype=np.int64).reshape(-1)
+    return component, matched
+
+
+def in_dictionary(res_name: str, atom_names: np.ndarray, elements: np.ndarray) -> bool:
+    """Whether the dictionary holds ``res_name`` with every heavy atom (by name and element)."""
+    component, matched = _dictionary_match(res_name, atom_names, elements)
+    heavy = ~np.isin(elements, _HYDROGENS)
+    return component is not None and bool((matched[heavy] >= 0).all())
+
+
 def ligand_chemistry(res_name: str, atom_names: np.ndarray, elements: np.ndarray,
                      coords: np.ndarray | None) -> Ligand:
     """The chemistry of one ligand residue, with ``atom_index`` 0..n-1 (positions in the arguments).
@@ -101,14 +119,8 @@ def ligand_chemistry(res_name: str, atom_names: np.ndarray, elements: np.ndarray
     its bonds from.
     """
     n = len(atom_names)
-    heavy = ~np.isin(elements, _HYDROGENS)
-    component = ccd_component(res_name)
-    matched = np.full(n, -1, dtype=np.int64)  # index of each atom in the dictionary entry
-    if component is not None:
-        lookup = {(str(a), str(e)): i for i, (a, e) in enumerate(zip(component.atom_name, component.element))}
-        matched = np.array([lookup.get((str(a), str(e)), -1) for a, e in zip(atom_names, elements)],
-                           dtype=np.int64)
-    from_ccd = component is not None and bool((matched[heavy] >= 0).all())
+    component, matched = _dictionary_match(res_name, atom_names, elements)
+    from_ccd = in_dictionary(res_name, atom_names, elements)
     has_coords = coords is not None and bool(np.isfinite(coords).all())
     if not from_ccd:
         if not has_coords:

@@ -12,6 +12,7 @@ from dynafold.const import AMINO_ACIDS_3TO1, canonical_residue
 from dynafold.ensemble import Ensemble, Topology
 from dynafold.errors import EmptyEnsembleError, TruncatedFileError
 from dynafold.io.atomic import atomic_path
+from dynafold.io.ligand_bonds import add_chem_comp_bond, add_conect, formal_charges
 from dynafold.io.pdb_text import PdbTextCheck, check_pdb_text, read_pdb_bytes
 
 AtomKey = tuple[str, int, str, str, str]  # chain, res_id, icode, res_name, atom_name
@@ -73,7 +74,31 @@ def read_structure(path: str | os.PathLike, method: str | None = None) -> Ensemb
     if path.stat().st_size == 0:
         raise EmptyEnsembleError("no atoms (empty file)", path)
     st, check = _read_gemmi(path)
-    return structure_to_ensemble(st, path, method, check)
+    return _with_file_bonds(structure_to_ensemble(st, path, method, check), st, path)
+
+
+def _with_file_bonds(ensemble: Ensemble, st: gemmi.Structure, path: Path) -> Ensemble:
+    """The ensemble with the ligand bonds the file states (PDB CONECT, mmCIF _chem_comp_bond), when any."""
+    from dynafold.io.ligand_bonds import attach_file_bonds, chem_comp_bonds, conect_pairs
+
+    if not ensemble.topology.is_ligand().any():
+        return ensemble
+    conect, chem_comp = {}, {}
+    if path.name.lower().endswith(_PDB_SUFFIXES):
+        conect = conect_pairs(st)
+    else:
+        try:
+            chem_comp = chem_comp_bonds(gemmi.cif.read(str(path)).sole_block())
+        except (RuntimeError, ValueError, IndexError) as err:
+            raise TruncatedFileError(f"cannot parse mmCIF bonds: {_one_line(err)}", path) from err
+    if not conect and not chem_comp:
+        return ensemble
+    charge = {key: atom.charge for key, (atom, _) in _model_atoms(st[0]).items()}
+    topo = ensemble.topology
+    charges = np.array([charge.get(k, 0) for k in zip(topo.chain_ids.tolist(), topo.res_ids.tolist(),
+                                                       topo.ins_codes.tolist(), topo.res_names.tolist(),
+                                                       topo.atom_names.tolist())], dtype=np.int64)
+    return attach_file_bonds(ensemble, charges, conect, chem_comp)
 
 
 def read_pdb_text(text: str, name: str, method: str | None = None) -> Ensemble:
@@ -178,6 +203,7 @@ def to_gemmi(ensemble: Ensemble) -> gemmi.Structure:
     ends = np.append(starts[1:], topo.n_atoms)
     bfac = ensemble.bfactors if ensemble.bfactors is not None else np.zeros(ensemble.coords.shape[:2])
     elements = [_element(e) for e in topo.elements]
+    charges = formal_charges(ensemble)
     for k in range(ensemble.n_conformers):
         model = gemmi.Model(str(k + 1))
         chain: gemmi.Chain | None = None
@@ -197,6 +223,7 @@ def to_gemmi(ensemble: Ensemble) -> gemmi.Structure:
                 atom.pos = gemmi.Position(*map(float, ensemble.coords[k, i]))
                 atom.b_iso = float(bfac[k, i])
                 atom.occ = 1.0
+                atom.charge = int(charges[i])
                 res.add_atom(atom)
             chain.add_residue(res)
         if chain is not None:
@@ -207,12 +234,20 @@ def to_gemmi(ensemble: Ensemble) -> gemmi.Structure:
 
 
 def write_structure(ensemble: Ensemble, path: str | os.PathLike) -> Path:
-    """Write a multi-model PDB (``.pdb``) or mmCIF (``.cif``/``.mmcif``) atomically."""
+    """Write a multi-model PDB (``.pdb``) or mmCIF (``.cif``/``.mmcif``) atomically.
+
+    Ligand bonds go to CONECT records (PDB) or ``_chem_comp_bond`` (mmCIF), see
+    :mod:`dynafold.io.ligand_bonds`.
+    """
     path = Path(path)
     st = to_gemmi(ensemble)
     with atomic_path(path) as tmp:
         if path.suffix.lower() in (".cif", ".mmcif"):
-            st.make_mmcif_document().write_file(str(tmp))
+            doc = st.make_mmcif_document()
+            add_chem_comp_bond(doc.sole_block(), ensemble)
+            doc.write_file(str(tmp))
         else:
-            st.write_pdb(str(tmp), gemmi.PdbWriteOptions(minimal=False, numbered_ter=False))
+            add_conect(st, ensemble)
+            st.write_pdb(str(tmp), gemmi.PdbWriteOptions(minimal=False, numbered_ter=False,
+                                                         conect_records=True))
     return path

@@ -170,3 +170,9 @@ def test_small_preset_trains_on_a_protein_ligand_store(tmp_path):
     assert len(seen) == 2 and all(t["ligand_geometry"] > 0 for t in seen)
     model, cfg = load_model(path)
     assert cfg.ligand_tokens and hasattr(model.denoiser, "ligand_atom")
+    # validation on a complex scores the protein part of the sampled conformers
+    from dynafold.train.config import TrainConfig
+    from dynafold.train.validate import validate
+
+    scores = validate(model, EnsembleDataset(store), TrainConfig(val_samples=2, val_sample_steps=2))
+    assert np.isfinite(scores["val/distogram"]) and "val/rmsf_pearson" in scores

@@ -43,7 +43,8 @@ def validate(model: DynafoldModel, dataset: EnsembleDataset, cfg: TrainConfig, s
             continue
         g = torch.Generator().manual_seed(seed + index)
         coords = model.sample(batch, cfg.val_samples, steps=cfg.val_sample_steps, generator=g)
-        pred = ensemble_from_atom14(coords[0].cpu().numpy(), ref, batch["atom_mask"][0, :, :].cpu().numpy())
+        n_res = ref.n_residues  # the protein's tokens; ligand atom tokens follow them
+        pred = ensemble_from_atom14(coords[0, :, :n_res].cpu().numpy(), ref, batch["atom_mask"][0, :n_res].cpu().numpy())
         ens_metrics.append(evaluate_ensembles(pred, ref, atoms="ca", ref_frames=50, seed=seed))
     if was_training:
         model.train()

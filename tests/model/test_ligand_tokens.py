@@ -21,7 +21,7 @@ from dynafold.model.config import MODEL_PRESETS
 from dynafold.model.dynafold import DynafoldModel
 from dynafold.model.embedding import representative_coords
 from dynafold.train.losses import ligand_geometry_loss, total_loss
-from tests.model.rigid_motion import random_rigid, transform
+from rigid_motion import random_rigid, transform
 
 POCKET = Path(__file__).resolve().parents[1] / "data" / "prolif_pocket"
 

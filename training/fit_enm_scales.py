@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-EQUILIBRIUM_MD = ("2hbaA00_320_0", "mda_cobrotoxin", "mda_yiip", "mdciao_gs_b2ar", "prolif_gpcr", "prolif_m2")
+EQUILIBRIUM_MD = ("2hbaA00_320_0", "mda_cobrotoxin", "mda_yiip", "mdciao_gs_b2ar", "prolif_gpcr")
 
 
 def main(store: str, work: str | None = None) -> None:

@@ -101,12 +101,12 @@ def test_rna_only_crystal_structure(capfd, shared_data: Path) -> None:
 
 
 def test_entry_point_subprocess(tmp_path: Path) -> None:
-    path = tmp_path / "x.mol2"
-    path.write_text("@<TRIPOS>MOLECULE\n")
+    path = tmp_path / "x.mae"
+    path.write_text("f_m_ct {\n")
     proc = subprocess.run([sys.executable, "-m", "dynafold", "info", str(path)],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert proc.stderr.strip().splitlines() == [
-        f"dynafold: error: {path}: unknown format '.mol2'; expected one of .pdb, .ent, .cif, "
-        ".mmcif, .xtc, .dcd, .trr, .nc, .ncdf, .gro, .h5, .zip or a folder"]
+        f"dynafold: error: {path}: unknown format '.mae'; expected one of .pdb, .ent, .cif, "
+        ".mmcif, .xtc, .dcd, .trr, .nc, .ncdf, .gro, .h5, .zip, .sdf, .mol2 or a folder"]

@@ -49,6 +49,10 @@ def test_md_frames_match_biotite(shared_data):
     res = lddt_matrix(pred.coords, ref.coords, ref.topology.residue_index(), per_residue=True)
     np.testing.assert_allclose(res.global_, _biotite_matrix(pred, ref, "all"), atol=1e-6, rtol=0)
     np.testing.assert_allclose(res.per_residue, _biotite_matrix(pred, ref, "residue"), atol=1e-6, rtol=0)
+    # without per-residue scores, pairs in contact in some frames only are scored frame by frame
+    global_only = lddt_matrix(pred.coords, ref.coords, ref.topology.residue_index())
+    assert 0 < (global_only.n_pairs != global_only.n_pairs.max()).sum()
+    np.testing.assert_array_equal(global_only.global_, res.global_)
     # the same frames pair with themselves at lDDT 1
     self_scores = lddt_matrix(ref.coords, ref.coords, ref.topology.residue_index()).global_
     np.testing.assert_array_equal(np.diag(self_scores), 1.0)

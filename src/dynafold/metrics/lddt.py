@@ -11,9 +11,11 @@ candidate pairs are screened once for all reference conformers, then processed
 in chunks of pairs (distances of all conformers at once, one row per
 conformer), and each chunk in cache-sized tiles of K rows x M rows x pairs
 deviations, the pairs along the contiguous axis, so memory stays bounded for
-large proteins. An ensemble scored against itself (equal coordinates) takes
-each unordered pair of conformers once on the pairs in contact in every
-conformer, whose deviations are the same both ways round. With ``workers`` >
+large proteins. Pairs in contact in some reference conformers only are scored
+reference by reference, on the pairs in contact there. An ensemble scored
+against itself (equal coordinates) takes each unordered pair of conformers
+once on the pairs in contact in every conformer, whose deviations are the
+same both ways round. With ``workers`` >
 1, threads share the chunks (numpy releases the GIL inside its loops), each
 with its own integer counts, summed at the end: the scores do not depend on
 the number of workers.
@@ -251,17 +253,40 @@ class _ChunkScorer:
     def _chunk(self, i: np.ndarray, j: np.ndarray, out: _Counts, buf: np.ndarray) -> None:
         d2_ref = _squared_distances(self.ref_xyz, i, j)  # (M, P)
         contact = d2_ref <= self.radius2
-        used = contact.any(0)
         out.n_pairs += contact.sum(1)
-        if self.same and not self.per_residue:
-            # pairs in contact in every conformer: deviations are antisymmetric in (a, b)
-            everywhere = contact.all(0)
-            self._triangle(np.sqrt(d2_ref.compress(everywhere, axis=1)), out.preserved, buf)
-            used &= ~everywhere
+        used = contact.any(0)
+        if self.per_residue:
+            self._tiles(i[used], j[used], d2_ref.compress(used, axis=1), contact.compress(used, axis=1), out, buf)
+            return
         # compress keeps rows contiguous (boolean indexing of axis 1 may not)
-        i, j, d2_ref, contact = i[used], j[used], d2_ref.compress(used, axis=1), contact.compress(used, axis=1)
+        everywhere = contact.all(0)
+        if self.same:  # pairs in contact in every conformer: deviations antisymmetric in (a, b)
+            self._triangle(np.sqrt(d2_ref.compress(everywhere, axis=1)), out.preserved, buf)
+        else:
+            self._tiles(i[everywhere], j[everywhere], d2_ref.compress(everywhere, axis=1),
+                        contact.compress(everywhere, axis=1), out, buf)
+        used &= ~everywhere
+        self._per_reference(i[used], j[used], d2_ref.compress(used, axis=1), contact.compress(used, axis=1),
+                            out.preserved)
+
+    def _distances(self, i: np.ndarray, j: np.ndarray, d2_ref: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(K, P) predicted and (M, P) reference distances of pairs (i, j), A."""
         d_ref = np.sqrt(d2_ref)
-        d_pred = d_ref.copy() if self.same else np.sqrt(_squared_distances(self.pred_xyz, i, j))  # (K, P)
+        return (d_ref.copy() if self.same else np.sqrt(_squared_distances(self.pred_xyz, i, j))), d_ref
+
+    def _per_reference(self, i: np.ndarray, j: np.ndarray, d2_ref: np.ndarray, contact: np.ndarray,
+                       preserved: np.ndarray) -> None:
+        """Add the counts of pairs in contact in some references only: each reference scores its own."""
+        d_pred, d_ref = self._distances(i, j, d2_ref)
+        for m, row in enumerate(contact):
+            dev = d_pred.compress(row, axis=1)  # (K, pairs in contact in reference m)
+            np.subtract(dev, d_ref[m].compress(row), out=dev)
+            preserved[:, m] += self._sum(self.codes(dev))
+
+    def _tiles(self, i: np.ndarray, j: np.ndarray, d2_ref: np.ndarray, contact: np.ndarray, out: _Counts,
+               buf: np.ndarray) -> None:
+        """Add the counts of pairs (i, j) over K x M tiles (and per residue when asked)."""
+        d_pred, d_ref = self._distances(i, j, d2_ref)
         d_ref[~contact] = np.inf  # an infinite deviation meets no threshold
         if self.per_residue:
             onehot = np.zeros((len(i), self.n_res))
@@ -300,8 +325,8 @@ class _ChunkScorer:
         return self.codes(dev)
 
     def _sum(self, code: np.ndarray) -> np.ndarray:
-        """(A, B) thresholds met, summed over the pairs of (A, B, P) codes (int32: at most 127 per pair)."""
-        return self.top * code.shape[2] - code.sum(-1, dtype=np.int32)
+        """Thresholds met, summed over the last axis (pairs) of the codes (int32: at most 127 per pair)."""
+        return self.top * code.shape[-1] - code.sum(-1, dtype=np.int32)
 
 
 def _even_rows(n: int, most: int) -> int:

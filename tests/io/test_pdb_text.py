@@ -20,13 +20,9 @@ OTHER_NUMBERS = ["   1.0  ", "  1e+01 ", "   -.5  ", "   12.  ", "  +1.000", "  
 DAMAGED = ["  3x.979", "  1.2.3 ", "  - 1.00", "   1-.00", "        ", "1.000-  ", "\u00e91.000  "]
 
 
-def _records(path: Path) -> str:
-    return read_pdb_bytes(path)
-
-
 @pytest.mark.parametrize("name", FILES)
 def test_real_files_take_the_table_check_with_the_same_outcome(shared_data: Path, name: str) -> None:
-    text = _records(shared_data / name)
+    text = read_pdb_bytes(shared_data / name)
     lines = text.splitlines()
     assert _scan_clean(text, lines) == _scan(lines, name)
 

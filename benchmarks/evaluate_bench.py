@@ -7,7 +7,9 @@ PDB topology. Each round runs ``dynafold evaluate --atoms heavy --ref-frames 100
 once from each tree (alternating which goes first), with PYTHONPATH pointing at
 the tree's ``src``; the base ref is checked out in a temporary git worktree.
 Wall and CPU time (user + system of the child) are printed with their ratios,
-and the lDDT scores of the two trees must be equal.
+and the JSON files the two trees write must be byte-identical. Then one process
+of this tree times its phases (imports, loading, lDDT ...) the way the command
+runs them.
 
 Run: python benchmarks/evaluate_bench.py --base REF [--rounds 3]
 """
@@ -58,6 +60,41 @@ def run_once(src: Path, args: list[str], out_json: Path, threads: int) -> tuple[
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+PHASES = """
+import time
+t0, w0 = time.process_time(), time.perf_counter()
+def mark(name):
+    global t0, w0
+    t, w = time.process_time(), time.perf_counter()
+    print(f"{name:24s} wall {w - w0:6.2f} s  CPU {t - t0:6.2f} s", flush=True)
+    t0, w0 = t, w
+import sys
+from pathlib import Path
+import numpy as np
+import click, rich.console, rich.table
+from dynafold.cli.inputs import load_protein
+from dynafold.metrics import evaluate as E
+from dynafold.metrics.ligand import ligand_metrics
+mark("imports")
+pred = load_protein(Path(sys.argv[1]), None, "--pred-top")
+mark("load prediction (PDB)")
+ref = load_protein(Path(sys.argv[2]), Path(sys.argv[3]), "--ref-top")
+mark("load reference (XTC)")
+pm, rm, _ = E.match_ensembles(pred, ref)
+frames = E.subsample_frames(rm.n_conformers, 100, 0)
+rm = rm.select_frames(frames)
+E.residue_rmsf(pm), E.residue_rmsf(rm)
+mark("match, RMSF")
+E.lddt_matrix(pm.coords, rm.coords, rm.topology.residue_index())
+mark("lDDT pred x ref")
+E.lddt_matrix(pm.coords, pm.coords, rm.topology.residue_index())
+mark("lDDT pred x pred")
+E.pairwise_rmsd_stats(pm.ca().coords), E.pairwise_rmsd_stats(rm.ca().coords)
+ligand_metrics(pred, ref.select_frames(frames))
+mark("pairwise RMSD, ligands")
+"""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", required=True, help="git ref of the code to compare against")
@@ -80,16 +117,20 @@ def main() -> None:
                     wall, cpu = run_once(trees[name], eval_args, tmp / f"{name}.json", args.threads)
                     times[name].append((wall, cpu))
                     print(f"round {r} {name}: wall {wall:.2f} s, CPU {cpu:.2f} s", flush=True)
-                scores = [json.loads((tmp / f"{name}.json").read_text())["lddt"] for name in trees]
-                if scores[0] != scores[1]:
-                    raise SystemExit(f"lDDT scores differ: {scores}")
+                texts = [(tmp / f"{name}.json").read_bytes() for name in trees]
+                if texts[0] != texts[1]:
+                    lddt = [json.loads(text)["lddt"] for text in texts]
+                    raise SystemExit(f"the JSON files differ; lDDT scores {lddt}")
+            print(f"phases of one process of this tree (OMP_NUM_THREADS={args.threads}):", flush=True)
+            subprocess.run([sys.executable, "-c", PHASES, eval_args[1], eval_args[3], eval_args[5]], check=True,
+                           env={**os.environ, "PYTHONPATH": str(ROOT / "src"), "OMP_NUM_THREADS": str(args.threads)})
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base_tree)], check=True)
     for i, what in enumerate(("wall", "CPU")):
         base = np.median([t[i] for t in times["base"]])
         new = np.median([t[i] for t in times["new"]])
         print(f"median {what}: base {base:.2f} s, new {new:.2f} s, base / new {base / new:.2f}")
-    print("lDDT scores equal in every round")
+    print("JSON files byte-identical in every round")
 
 
 if __name__ == "__main__":

@@ -4,11 +4,10 @@ Input: 100 + 100 perturbed copies (Gaussian, 0.5 A per coordinate, seed 0) of
 the X-ray structure 5ugo (326 residues, 2608 heavy atoms) from ../shared/data.
 C-alpha and all heavy atoms. biotite runs on a few reference conformers (one
 call per reference conformer against the 100 predicted ones) and is scaled to
-100. Peak memory: ru_maxrss of the process (no tracemalloc: it sees no torch
-tensors and slowed a two-worker call by 30 %). Wall and CPU (process) time are
+100. Peak memory: ru_maxrss of the process (no tracemalloc: it slowed a
+two-worker call by 30 %). Wall and CPU (process) time are
 printed: the load average shows how much of the 2 cores other work took.
-``--threads N`` sets torch's threads and lDDT's workers (threads sharing the
-pairs, one torch thread each).
+``--threads N`` sets lDDT's workers (threads sharing the pairs).
 
 Run: python benchmarks/metrics_bench.py [--threads 1] [--biotite-refs 2]
 """
@@ -23,7 +22,6 @@ from pathlib import Path
 
 import biotite.structure as struc
 import numpy as np
-import torch
 
 from dynafold.io import load
 from dynafold.metrics.lddt import lddt_matrix
@@ -73,10 +71,9 @@ def main() -> None:
     parser.add_argument("--biotite-refs", type=int, default=2)
     parser.add_argument("--noise", type=float, default=0.5, help="Gaussian noise, Angstrom")
     parser.add_argument("--threads", type=int, default=1,
-                        help="torch CPU threads and lDDT workers (more only pays off on idle cores)")
+                        help="lDDT workers (more only pays off on idle cores)")
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    print(f"torch threads and lDDT workers: {torch.get_num_threads()}, load average {os.getloadavg()[0]:.1f}")
+    print(f"lDDT workers: {args.threads}, load average {os.getloadavg()[0]:.1f}")
     for selection, refs in (("ca", max(args.biotite_refs, 10)), ("heavy", args.biotite_refs)):
         r = run(selection, args.n, refs, args.noise, args.threads)
         print(f"{r['selection']:5s} {r['residues']} res {r['atoms']:5d} atoms  {args.n}x{args.n}: "

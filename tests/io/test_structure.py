@@ -12,6 +12,7 @@ import pytest
 from dynafold.ensemble import Ensemble
 from dynafold.errors import NoProteinError, TruncatedFileError
 from dynafold.io import load, save
+import dynafold.io.structure as structure_module
 from dynafold.io.structure import read_pdb_text, read_structure, to_gemmi
 
 NMR_MODELS = {"1l2y": 38, "1gya": 18, "2axd": 12, "nmr_neopetrosiamide": 24}
@@ -166,3 +167,35 @@ def test_shifted_coordinate_columns_are_an_error(tmp_path: Path, shared_data: Pa
     path.write_text("".join(lines))
     with pytest.raises(TruncatedFileError, match=f"line {atom + 11}: .* coordinate .* is not a number"):
         read_structure(path)
+
+
+def _per_atom_read(path: Path, monkeypatch) -> Ensemble:
+    with monkeypatch.context() as patch:
+        patch.setattr(structure_module, "_uniform_models", lambda st: None)
+        return read_structure(path)
+
+
+def _assert_same_ensemble(a: Ensemble, b: Ensemble) -> None:
+    for name in ("chain_ids", "res_ids", "ins_codes", "res_names", "atom_names", "elements", "hetero"):
+        x, y = getattr(a.topology, name), getattr(b.topology, name)
+        assert x.dtype == y.dtype and np.array_equal(x, y), name
+    assert a.coords.dtype == b.coords.dtype and np.array_equal(a.coords, b.coords)
+    assert a.bfactors.dtype == b.bfactors.dtype and np.array_equal(a.bfactors, b.bfactors)
+    assert (a.method, a.name, a.notes) == (b.method, b.name, b.notes)
+
+
+@pytest.mark.parametrize("name", ["nmr/1gya.pdb", "nmr/2axd.pdb", "xray/1k6p.pdb", "xray/5ugo.pdb"])
+def test_models_read_in_bulk_equal_the_per_atom_reader(shared_data: Path, monkeypatch, name: str) -> None:
+    path = shared_data / name
+    _assert_same_ensemble(read_structure(path), _per_atom_read(path, monkeypatch))
+
+
+def test_models_with_atoms_in_another_order_are_matched_by_name(tmp_path: Path, monkeypatch) -> None:
+    rows = ["ATOM      1  N   GLY A   1       1.000   2.000   3.000  1.00  5.00           N",
+            "ATOM      2  CA  GLY A   1       4.000   5.000   6.000  1.00  6.00           C"]
+    path = tmp_path / "swapped.pdb"
+    path.write_text("\n".join(["MODEL        1", *rows, "ENDMDL", "MODEL        2", *rows[::-1], "ENDMDL", "END", ""]))
+    ens = read_structure(path)
+    assert structure_module._uniform_models(structure_module._read_gemmi(path)[0]) is None
+    np.testing.assert_array_equal(ens.coords[0], ens.coords[1])
+    _assert_same_ensemble(ens, _per_atom_read(path, monkeypatch))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import biotite.structure as struc
 import numpy as np
 import pytest
-import torch
 
 import dynafold.metrics.lddt as lddt_module
 from dynafold.errors import DynafoldInputError
@@ -50,6 +49,10 @@ def test_md_frames_match_biotite(shared_data):
     res = lddt_matrix(pred.coords, ref.coords, ref.topology.residue_index(), per_residue=True)
     np.testing.assert_allclose(res.global_, _biotite_matrix(pred, ref, "all"), atol=1e-6, rtol=0)
     np.testing.assert_allclose(res.per_residue, _biotite_matrix(pred, ref, "residue"), atol=1e-6, rtol=0)
+    # without per-residue scores, pairs in contact in some frames only are scored frame by frame
+    global_only = lddt_matrix(pred.coords, ref.coords, ref.topology.residue_index())
+    assert 0 < (global_only.n_pairs != global_only.n_pairs.max()).sum()
+    np.testing.assert_array_equal(global_only.global_, res.global_)
     # the same frames pair with themselves at lDDT 1
     self_scores = lddt_matrix(ref.coords, ref.coords, ref.topology.residue_index()).global_
     np.testing.assert_array_equal(np.diag(self_scores), 1.0)
@@ -71,16 +74,32 @@ def test_other_radius_and_thresholds_match_biotite(shared_data):
 def test_two_workers_give_the_same_arrays(shared_data, monkeypatch):
     ens = load(shared_data / "nmr" / "1gya.pdb").protein()
     pred, ref = ens.select_frames(slice(0, 6)), ens.select_frames(slice(6, 11))
-    chunk_elements = 1 << 14  # 11 conformers: 1489 pairs per chunk
-    monkeypatch.setattr(lddt_module, "_CHUNK_ELEMENTS", chunk_elements)
+    chunk_pairs = 1 << 10
+    monkeypatch.setattr(lddt_module, "_CHUNK_PAIRS", chunk_pairs)
     one = lddt_matrix(pred.coords, ref.coords, ref.topology.residue_index(), per_residue=True, workers=1)
-    threads = torch.get_num_threads()
     two = lddt_matrix(pred.coords, ref.coords, ref.topology.residue_index(), per_residue=True, workers=2)
-    assert torch.get_num_threads() == threads
-    assert one.n_pairs.min() > 20 * chunk_elements // 11  # each worker takes many chunks
+    assert one.n_pairs.min() > 20 * chunk_pairs  # each worker takes many chunks
     np.testing.assert_array_equal(two.global_, one.global_)
     np.testing.assert_array_equal(two.per_residue, one.per_residue)
     np.testing.assert_array_equal(two.n_pairs, one.n_pairs)
+
+
+@pytest.mark.parametrize("block_elements", [1 << 18, 1 << 12])
+def test_ensemble_against_itself_matches_biotite(shared_data, monkeypatch, block_elements):
+    # equal coordinates take the unordered-pair path for the pairs in contact in every
+    # conformer; large tiles hold several conformers a side, small ones a single one
+    monkeypatch.setattr(lddt_module, "_BLOCK_ELEMENTS", block_elements)
+    md = shared_data / "md" / "mdcath_2hbaA00"
+    ens = load(md / "2hbaA00_320_0.xtc", md / "2hbaA00.pdb", stop=240, stride=30).protein()
+    res = lddt_matrix(ens.coords, ens.coords.copy(), ens.topology.residue_index(), workers=2)
+    expected = _biotite_matrix(ens, ens, "all")
+    np.testing.assert_array_equal(res.global_, expected.astype(np.float64))
+    # the same scores as the path for different coordinates, column by column
+    for m in range(3):
+        column = lddt_matrix(ens.coords, ens.coords[m], ens.topology.residue_index()).global_[:, 0]
+        np.testing.assert_array_equal(res.global_[:, m], column)
+    self_res = lddt_matrix(ens.coords, ens.coords, ens.topology.residue_index(), per_residue=True)
+    np.testing.assert_array_equal(self_res.global_, res.global_)
 
 
 def test_float64_loop_on_a_threshold_tie():

@@ -9,9 +9,12 @@ still does the parsing.
 from __future__ import annotations
 
 import gzip
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from dynafold.errors import TruncatedFileError
 
@@ -57,6 +60,25 @@ def check_pdb_text(text: str, source: object) -> PdbTextCheck:
     if cut_mid_record:
         lines.pop()  # its columns are cut, not malformed
         text = text[: max(text.rfind("\n"), text.rfind("\r")) + 1]
+    n_model, open_model, has_end = _scan_clean(text, lines) or _scan(lines, source)
+    no_end = bool(lines) and lines[0].startswith("HEADER") and not has_end
+    if n_model > 1:
+        if cut_mid_record or open_model:
+            return PdbTextCheck(text, last_model_cut=True)
+        return PdbTextCheck(text, notes=[f"no END record: the file may be cut after model {n_model}"]
+                            if no_end else [])
+    if cut_mid_record:
+        raise TruncatedFileError(f"truncated: the file ends inside an atom record (line {len(lines) + 1})",
+                                 source)
+    if open_model:
+        raise TruncatedFileError("truncated: the model has no ENDMDL record", source)
+    if no_end:
+        raise TruncatedFileError("truncated: no END record, though the file starts with HEADER", source)
+    return PdbTextCheck(text)
+
+
+def _scan(lines: list[str], source: object) -> tuple[int, bool, bool]:
+    """Check every atom record, line by line; return (models, last model open, END seen)."""
     n_model = 0
     open_model = has_end = False
     seen: set[str] = set()  # chain, residue number, insertion code, atom name, altloc of this model
@@ -81,20 +103,49 @@ def check_pdb_text(text: str, source: object) -> PdbTextCheck:
             seen.add(key)
         elif record == "HETATM":
             _check_atom_line(line, number, source)
-    no_end = bool(lines) and lines[0].startswith("HEADER") and not has_end
-    if n_model > 1:
-        if cut_mid_record or open_model:
-            return PdbTextCheck(text, last_model_cut=True)
-        return PdbTextCheck(text, notes=[f"no END record: the file may be cut after model {n_model}"]
-                            if no_end else [])
-    if cut_mid_record:
-        raise TruncatedFileError(f"truncated: the file ends inside an atom record (line {len(lines) + 1})",
-                                 source)
-    if open_model:
-        raise TruncatedFileError("truncated: the model has no ENDMDL record", source)
-    if no_end:
-        raise TruncatedFileError("truncated: no END record, though the file starts with HEADER", source)
-    return PdbTextCheck(text)
+    return n_model, open_model, has_end
+
+
+def _scan_clean(text: str, lines: list[str]) -> tuple[int, bool, bool] | None:
+    """What :func:`_scan` returns, for text whose atom records are all plainly well formed.
+
+    The atom records are checked at once, as a table of their first 54
+    columns: ASCII, coordinates written as ``[spaces][-]digits.digits`` in
+    their 8 columns, no ATOM record twice in a model. None when any record
+    falls outside that (then :func:`_scan` checks it and names the line).
+    """
+    is_atom = [line.startswith(("ATOM  ", "HETATM")) for line in lines]
+    atom_lines = list(itertools.compress(lines, is_atom))
+    head = "".join([line[:54] for line in atom_lines])
+    if len(head) != 54 * len(atom_lines) or not (text.isascii() or all(line.isascii() for line in atom_lines)):
+        return None
+    table = np.frombuffer(head.encode("ascii"), dtype=np.uint8).reshape(-1, 54)
+    column = table[:, 30:54].reshape(-1, 8).T.copy()  # (8, 3 fields per record): one row per column
+    space, dot, minus = column == ord(" "), column == ord("."), column == ord("-")
+    digit = (column >= ord("0")) & (column <= ord("9"))
+    bad = ~(space | digit | dot | minus)
+    bad[1:] |= space[1:] & ~space[:-1]  # a space after the number
+    bad[1:] |= minus[1:] & ~space[:-1]  # a sign inside the number
+    bad[:-1] |= minus[:-1] & ~digit[1:]  # a sign not before a digit
+    bad[1:] |= dot[1:] & ~digit[:-1]  # a dot not after a digit
+    if bad.any() or dot[0].any() or not digit[-1].all() or not (dot.sum(0) == 1).all():
+        return None
+    numbers = np.flatnonzero(is_atom)
+    others = np.flatnonzero(~np.array(is_atom, dtype=bool)).tolist()
+    models = [n for n in others if lines[n].startswith("MODEL")]
+    ends = [n for n in others if lines[n].startswith("ENDMDL")]
+    has_end = any(lines[n][:6].rstrip() == "END" for n in others)
+    open_model = bool(models) and (not ends or models[-1] > ends[-1])
+    # ATOM records twice in one model: chain, residue number, insertion code, atom name, altloc
+    atom = (table[:, :6] == np.frombuffer(b"ATOM  ", dtype=np.uint8)).all(1)
+    keys = np.zeros((int(atom.sum()), 16), dtype=np.uint8)
+    keys[:, :6], keys[:, 6:11] = table[atom, 21:27], table[atom, 12:17]
+    keys[:, 12:] = np.searchsorted(models, numbers[atom]).astype("<u4")[:, None].view(np.uint8)
+    keys = keys.view(np.uint64)
+    keys = keys[np.lexsort(keys.T[::-1])]
+    if (keys[1:] == keys[:-1]).all(1).any():
+        return None
+    return len(models), open_model, has_end
 
 
 def _check_atom_line(line: str, number: int, source: object) -> None:

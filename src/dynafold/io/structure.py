@@ -127,8 +127,14 @@ def structure_to_ensemble(st: gemmi.Structure, path: Path, method: str | None = 
     """
     if len(st) == 0:
         raise EmptyEnsembleError("no models in file", path)
-    per_model = [_model_atoms(model) for model in st]
     check = check or PdbTextCheck("")
+    uniform = None if check.last_model_cut else _uniform_models(st)
+    if uniform is not None:
+        first, coords, bfac = uniform
+        return Ensemble(topology=_topology(first, list(first)), coords=coords,
+                        method=method or _file_method(st, len(coords)), bfactors=bfac,
+                        name=path.name.split(".")[0], notes=list(check.notes))
+    per_model = [_model_atoms(model) for model in st]
     notes = list(check.notes)
     if check.last_model_cut and len(per_model) > 1:
         notes.append(f"model {len(per_model)} is cut (the file ends inside it); dropped")
@@ -151,16 +157,7 @@ def structure_to_ensemble(st: gemmi.Structure, path: Path, method: str | None = 
         keys = [k for k in keys if k in common]
     if not keys:
         raise EmptyEnsembleError("no atoms in file", path)
-    first = per_model[0]
-    topology = Topology(
-        chain_ids=np.array([k[0] for k in keys]),
-        res_ids=np.array([k[1] for k in keys], dtype=np.int64),
-        ins_codes=np.array([k[2] for k in keys]),
-        res_names=np.array([k[3] for k in keys]),
-        atom_names=np.array([k[4] for k in keys]),
-        elements=np.array([first[k][0].element.name.upper() for k in keys]),
-        hetero=np.array([first[k][1] for k in keys], dtype=bool),
-    )
+    topology = _topology(per_model[0], keys)
     coords = np.empty((len(per_model), len(keys), 3), dtype=np.float32)
     bfac = np.empty((len(per_model), len(keys)), dtype=np.float32)
     with np.errstate(over="ignore", invalid="ignore"):  # out-of-range values become inf, checked on load
@@ -177,6 +174,55 @@ def structure_to_ensemble(st: gemmi.Structure, path: Path, method: str | None = 
         name=path.name.split(".")[0],
         notes=notes,
     )
+
+
+def _topology(first: dict[AtomKey, tuple[gemmi.Atom, bool]], keys: list[AtomKey]) -> Topology:
+    """The topology of atoms ``keys``, elements and hetero flags from the model ``first``."""
+    return Topology(
+        chain_ids=np.array([k[0] for k in keys]),
+        res_ids=np.array([k[1] for k in keys], dtype=np.int64),
+        ins_codes=np.array([k[2] for k in keys]),
+        res_names=np.array([k[3] for k in keys]),
+        atom_names=np.array([k[4] for k in keys]),
+        elements=np.array([first[k][0].element.name.upper() for k in keys]),
+        hetero=np.array([first[k][1] for k in keys], dtype=bool),
+    )
+
+
+def _uniform_models(st: gemmi.Structure) -> tuple[dict[AtomKey, tuple[gemmi.Atom, bool]], np.ndarray,
+                                                  np.ndarray] | None:
+    """Model 1's atoms, (K, N, 3) coordinates and (K, N) B-factors, read in bulk
+    when every model holds the same atoms in the same order, none twice; else None.
+
+    gemmi's flat table holds names in 8 bytes: names of 8 or more bytes go the
+    per-atom way. Model 1's table rows are checked against its atoms, the other
+    models' rows against model 1's.
+    """
+    first = _model_atoms(st[0])
+    n, k = len(first), len(st)
+    flat = gemmi.FlatStructure(st)
+    if n == 0 or len(flat) != n * k:
+        return None
+    names = [(c.encode(), r.encode(), a.encode()) for c, _, _, r, a in first]
+    if any(len(name) >= 8 for row in names for name in row):
+        return None
+    if not np.array_equal(flat.model_num.reshape(k, n), np.repeat([[m.num] for m in st], n, axis=1)):
+        return None
+    tables = [flat.chain_ids, flat.residue_names, flat.atom_names]
+    for column, table in enumerate(tables):
+        expected = np.array([row[column] for row in names], dtype="S8").view(np.uint8).reshape(n, 8)
+        if not np.array_equal(table[:n].view(np.uint8), expected):
+            return None
+    tables += [flat.resnums, flat.icodes]
+    if not np.array_equal(flat.resnums[:n], [key[1] for key in first]):
+        return None
+    for table in tables:
+        rows = table.reshape(k, n, -1)
+        if not (rows == rows[:1]).all():
+            return None
+    with np.errstate(over="ignore", invalid="ignore"):  # out-of-range values become inf, checked on load
+        coords = flat.pos.reshape(k, n, 3).astype(np.float32)
+    return first, coords, flat.b_iso.reshape(k, n).copy()
 
 
 def _file_method(st: gemmi.Structure, n_models: int) -> str:

@@ -59,8 +59,6 @@ def sample_one(job: tuple[str, str, str, str, int, int]) -> str:
 
 def bfactor_rows(checkpoint: str, store: Path, names: list[str]) -> list[str]:
     """Pearson r of the B-factor head with the deposited C-alpha B-factors of X-ray systems."""
-    import torch
-
     from dynafold.data.features import featurize
     from dynafold.data.store import load_manifest, read_system
     from dynafold.model import load_model

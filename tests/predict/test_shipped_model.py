@@ -48,8 +48,8 @@ def validation_ensembles(shared_data):
 
 @pytest.mark.slow
 def test_validation_protein_width_order_and_band(validation_ensembles):
-    """md ensembles move (0.42x the MD RMSF here at 16 x 50; the model card has 100 x 200 from the MD frame)
-    and are far wider than xray ones (about 50x): a collapse back to template copies, or an explosion, fails."""
+    """md ensembles move (0.48x the MD RMSF here at 16 x 50; the model card has 100 x 200 from the MD frame)
+    and are far wider than xray ones (about 35x): a collapse back to template copies, or an explosion, fails."""
     preds, ref_rmsf = validation_ensembles
     md, xray = (float(preds[m].rmsf_A.mean()) for m in ("md", "xray"))
     assert 0.15 * ref_rmsf <= md <= 2.0 * ref_rmsf
@@ -59,11 +59,11 @@ def test_validation_protein_width_order_and_band(validation_ensembles):
 @pytest.mark.slow
 def test_validation_protein_geometry(validation_ensembles):
     """Chain and bonds at the level of the model card: xray samples keep the input's chemistry; md samples
-    break at most 20 % of C-alpha links (13 % measured) and keep 50 % of bonds within 0.2 A (61 % measured)."""
+    break at most 25 % of C-alpha links (18 % measured) and keep 45 % of bonds within 0.2 A (54 % measured)."""
     preds, _ = validation_ensembles
     xray, md = preds["xray"], preds["md"]
     assert xray.ca_break_fraction.mean() <= 0.01 and xray.bond_ok_fraction.mean() >= 0.95
-    assert md.ca_break_fraction.mean() <= 0.20 and md.bond_ok_fraction.mean() >= 0.50
+    assert md.ca_break_fraction.mean() <= 0.25 and md.bond_ok_fraction.mean() >= 0.45
     assert md.ensemble.n_residues == xray.ensemble.n_residues == 38
 
 

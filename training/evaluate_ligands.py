@@ -29,7 +29,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="folder for the sampled ensembles (PDB)")
     args = parser.parse_args()
 
-    from dynafold.data.ligand_tokens import join_atoms
+    from dynafold.ensemble import join_atoms
     from dynafold.data.store import load_manifest, read_system
     from dynafold.io import save
     from dynafold.metrics.ligand import ligand_metrics

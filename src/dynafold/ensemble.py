@@ -317,3 +317,16 @@ class Ensemble:
         if self.n_conformers == 0:
             raise EmptyEnsembleError(f"{self.name}: no conformers")
         return self
+
+
+def join_atoms(first: Ensemble, second: Ensemble) -> Ensemble:
+    """The atoms of ``first``, then those of ``second`` (the same conformers), with the ligands of both.
+
+    B-factors are dropped; name, method and notes are ``first``'s.
+    """
+    topology = Topology(**{k: np.concatenate([getattr(first.topology, k), getattr(second.topology, k)])
+                           for k in TOPOLOGY_FIELDS})
+    shifted = tuple(replace(lig, atom_index=lig.atom_index + first.n_atoms) for lig in second.ligands)
+    return replace(first, topology=topology, coords=np.concatenate([first.coords, second.coords], axis=1),
+                   mask=np.concatenate([first.mask, second.mask]), bfactors=None, notes=list(first.notes),
+                   ligands=first.ligands + shifted)

@@ -41,20 +41,17 @@ def add_ligand_files(structure: Ensemble, paths: tuple[str, ...]) -> Ensemble:
     ``MISATO_MAX_LIGAND_DISTANCE_A`` from every protein atom is refused, as the
     training data's curation refuses it.
     """
-    import numpy as np
-    from scipy.spatial import cKDTree
-
-    from dynafold.data.curation import MISATO_MAX_LIGAND_DISTANCE_A
-    from dynafold.data.ligand_tokens import join_atoms
+    from dynafold.data.curation import MISATO_MAX_LIGAND_DISTANCE_A, min_distance_per_frame
+    from dynafold.ensemble import join_atoms
     from dynafold.io import load
 
     out = structure.select_frames(slice(0, 1))
-    protein = cKDTree(out.coords[0, out.topology.protein_heavy()])
+    protein = out.coords[:, out.topology.protein_heavy()]
     for path in paths:
         ligand = load(path).select_frames(slice(0, 1))
         if not ligand.ligands:
             raise DynafoldInputError("holds no ligand", path)
-        gap = float(np.min(protein.query(ligand.coords[0])[0]))
+        gap = float(min_distance_per_frame(protein, ligand.coords)[0])
         if gap > MISATO_MAX_LIGAND_DISTANCE_A:
             raise DynafoldInputError(f"the ligand is {gap:.1f} A from the nearest protein atom of {structure.name}; "
                                      "give its pose in the input's frame (e.g. docked into the pocket)", path)

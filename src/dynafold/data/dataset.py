@@ -11,9 +11,9 @@ from torch.utils.data import Dataset
 
 from dynafold.data.crop import crop_indices, pocket_crop
 from dynafold.data.features import featurize, template_enm_features, token_atom14
-from dynafold.data.ligand_tokens import join_atoms
 from dynafold.data.store import load_manifest, read_system
 from dynafold.data.targets import aggregated_distogram, representative_coords, sample_conformer
+from dynafold.ensemble import join_atoms
 from dynafold.errors import EmptyEnsembleError
 
 # keys whose first (and for the distogram also second) axis runs over residues

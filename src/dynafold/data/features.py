@@ -14,10 +14,10 @@ import numpy as np
 
 from dynafold.const import (
     ATOM14_SLOT,
-    LIGAND_ATOM_FEATURES,
-    LIGAND_BOND_FEATURES,
     C_OXT_BOND_A,
     CA_SLOT,
+    LIGAND_ATOM_FEATURES,
+    LIGAND_BOND_FEATURES,
     METHOD_IDS,
     NUM_ATOM_SLOTS,
     RESIDUE_HEAVY_ATOMS,

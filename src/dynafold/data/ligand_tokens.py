@@ -24,7 +24,7 @@ from dynafold.const import (
     LIGAND_MAX_DEGREE,
     NUM_ATOM_SLOTS,
 )
-from dynafold.ensemble import TOPOLOGY_FIELDS, Ensemble, Topology
+from dynafold.ensemble import Ensemble, join_atoms
 
 _HYDROGENS = ("H", "D")
 
@@ -126,19 +126,6 @@ def ligand_targets(ensemble: Ensemble, protein: Ensemble, tokens: LigandTokens) 
     else:
         valid[:] = False
     return {"bfactor_A2": bfactor.astype(np.float32), "bfactor_mask": valid & (bfactor > BFACTOR_MIN_VALID_A2)}
-
-
-def join_atoms(first: Ensemble, second: Ensemble) -> Ensemble:
-    """The atoms of ``first``, then those of ``second`` (the same conformers), with the ligands of both.
-
-    B-factors are dropped; name, method and notes are ``first``'s.
-    """
-    topology = Topology(**{k: np.concatenate([getattr(first.topology, k), getattr(second.topology, k)])
-                           for k in TOPOLOGY_FIELDS})
-    shifted = tuple(replace(lig, atom_index=lig.atom_index + first.n_atoms) for lig in second.ligands)
-    return replace(first, topology=topology, coords=np.concatenate([first.coords, second.coords], axis=1),
-                   mask=np.concatenate([first.mask, second.mask]), bfactors=None, notes=list(first.notes),
-                   ligands=first.ligands + shifted)
 
 
 def with_ligand_atoms(protein: Ensemble, source: Ensemble, tokens: LigandTokens, coords: np.ndarray) -> Ensemble:

@@ -256,15 +256,14 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
                     part = ensemble_from_atom14(xyz[:, :n_res], protein, atom_mask[:n_res], method)
                     breaks_parts.append(geometry.ca_break_fraction(part.coords, part.topology))
                     clash_parts.append(geometry.clash_counts(part.coords, part.topology, reference))
-                    chunk = with_ligand_atoms(part, template, tokens, xyz[:, n_res:, CA_SLOT])
-                    chunks.append(chunk.coords)
-                    ligand_parts.append(ligand_checks(chunk.coords))
+                    chunks.append(np.concatenate([part.coords, xyz[:, n_res:, CA_SLOT]], axis=1))
+                    ligand_parts.append(ligand_checks(chunks[-1]))
                     n_valid += int(is_valid(breaks_parts[-1], clash_parts[-1], *ligand_parts[-1]).sum())
                     n_done += size
     finally:
         torch.set_num_threads(threads)
     t2 = time.perf_counter()
-    sampled = replace(chunk, coords=np.concatenate(chunks), name=structure.name, notes=[])
+    sampled = replace(complex_reference, coords=np.concatenate(chunks), name=structure.name, notes=[])
     breaks, clashes = np.concatenate(breaks_parts), np.concatenate(clash_parts)
     bonds_kept = np.concatenate([p[0] for p in ligand_parts])
     ligand_clashes = np.concatenate([p[1] for p in ligand_parts])

@@ -54,8 +54,8 @@ def test_sampler_settings_are_part_of_the_key(tmp_path, monkeypatch):
     weights.write_bytes(b"w")
     monkeypatch.setattr(checkpoint, "SHIPPED_CHECKPOINT", weights)
     keys = {key("dynafold-md", Settings(**change)) for change in
-            ({}, {"steps": 10}, {"step_scale": 1.0}, {"noise_scale": 1.0})}
-    assert len(keys) == 4
+            ({}, {"steps": 10}, {"step_scale": 1.0}, {"noise_scale": 1.0}, {"relax": False})}
+    assert len(keys) == 5
 
 
 @pytest.mark.parametrize("bad", [{"steps": 1}, {"step_scale": 0.0}, {"noise_scale": -1.0}])

@@ -103,3 +103,20 @@ def test_workers_do_not_change_the_ensemble(tiny_checkpoint):
     a, b = sample_ensemble(structure, workers=1, **kv), sample_ensemble(structure, workers=2, **kv)
     np.testing.assert_array_equal(a.ensemble.coords, b.ensemble.coords)
     np.testing.assert_array_equal(a.valid, b.valid)
+
+
+def test_restraints_are_applied_and_can_be_left_out(tiny_checkpoint):
+    """The same draws with and without the geometry restraints: the raw conformers are the denoiser's, the
+    relaxed ones keep more bonds, and each records how far its atoms moved."""
+    from dynafold.predict.outputs import summary
+
+    kw = dict(method="md", n_samples=2, steps=3, seed=1, checkpoint=tiny_checkpoint)
+    raw = sample_ensemble(load(example_path()), relax=False, **kw)
+    relaxed = sample_ensemble(load(example_path()), **kw)
+    assert not raw.relaxed and (raw.relax_shift_A == 0).all()
+    assert relaxed.relaxed and (relaxed.relax_shift_A > 0).all()
+    moved = np.sqrt(np.square(relaxed.ensemble.coords - raw.ensemble.coords).sum(-1).mean(-1))
+    np.testing.assert_allclose(moved, relaxed.relax_shift_A, rtol=1e-4)
+    assert (relaxed.bond_ok_fraction > raw.bond_ok_fraction).all()
+    geometry = summary(relaxed, "x.pdb")["geometry"]
+    assert geometry["relaxed"] and geometry["mean_relax_shift_A"] == pytest.approx(relaxed.relax_shift_A.mean())

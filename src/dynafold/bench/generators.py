@@ -58,7 +58,7 @@ class Generator:
 
     def ensembles(self, target: Target, reference: Ensemble, n_samples: int, seed: int, *,
                   steps: int | None = None, step_scale: float | None = None,
-                  noise_scale: float | None = None) -> tuple[Ensemble, Ensemble]:
+                  noise_scale: float | None = None, relax: bool = True) -> tuple[Ensemble, Ensemble]:
         """The (predicted, reference) pair to score for ``target``.
 
         ``steps``: diffusion steps of the dynafold generators.
@@ -66,7 +66,8 @@ class Generator:
         ``seed`` is the run's seed; generators that draw samples use a stream
         derived from it and the target name, so each target is reproducible alone.
         ``steps``, ``step_scale`` and ``noise_scale`` set the model's sampler
-        (None: the model's default); other generators ignore them.
+        (None: the model's default) and ``relax`` its geometry restraints; other
+        generators ignore them.
         """
         target_seed = [seed, zlib.crc32(target.name.encode())]
         if self.name == "md-split":
@@ -81,7 +82,7 @@ class Generator:
 
             prediction = sample_ensemble(load_input(target), checkpoint=self.arg,
                                          method=MODEL_GENERATORS[self.name], n_samples=n_samples,
-                                         steps=steps, step_scale=step_scale, noise_scale=noise_scale,
+                                         steps=steps, step_scale=step_scale, noise_scale=noise_scale, relax=relax,
                                          seed=zlib.crc32(repr(target_seed).encode()))
             return prediction.ensemble, reference
         return adapters.read_files(self.source_files(target), target.name), reference

@@ -37,6 +37,7 @@ class Settings:
     steps: int | None = None  # sampler settings of model generators; None: the model's default
     step_scale: float | None = None
     noise_scale: float | None = None
+    relax: bool = True  # geometry restraints on the model generators' conformers
 
     def __post_init__(self) -> None:
         if self.atoms not in ATOM_SELECTIONS:
@@ -49,9 +50,10 @@ class Settings:
             if value is not None and not value > 0:
                 raise DynafoldInputError(f"{name} must be positive, got {value}")
 
-    def sampler(self) -> dict[str, int | float | None]:
+    def sampler(self) -> dict[str, int | float | bool | None]:
         """The sampler settings, as keyword arguments of ``Generator.ensembles``."""
-        return {"steps": self.steps, "step_scale": self.step_scale, "noise_scale": self.noise_scale}
+        return {"steps": self.steps, "step_scale": self.step_scale, "noise_scale": self.noise_scale,
+                "relax": self.relax}
 
 
 def target_files(target: Target) -> dict[str, str]:

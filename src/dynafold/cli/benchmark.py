@@ -30,13 +30,15 @@ FAILURES_EXIT_CODE = 3  # the report is written, but some generator/target runs 
               help="Sampler step scale of the dynafold generators (default: the model's).")
 @click.option("--noise-scale", type=float, default=None,
               help="Sampler noise scale of the dynafold generators (default: the model's).")
+@click.option("--no-relax", is_flag=True,
+              help="Score the dynafold generators' raw conformers: no bond, angle and contact restraints.")
 @click.option("--make-targets-from", metavar="KIND:PATH",
               help="First write TARGETS from a source: atlas:DIR, mdcath:DIR or store:STORE.")
 @click.option("--split", type=click.Path(dir_okay=False, path_type=Path),
               help="With --make-targets-from: keep the names of this split CSV (e.g. atlas_test.csv).")
 def benchmark(targets: Path, generators: tuple[str, ...], out: Path | None, samples: int, steps: int | None,
               ref_frames: int, workers: int, seed: int, atoms: str, step_scale: float | None, noise_scale: float | None,
-              make_targets_from: str | None, split: Path | None) -> None:
+              no_relax: bool, make_targets_from: str | None, split: Path | None) -> None:
     """Score ensemble generators on the targets of TARGETS (CSV: name,reference,reference_topology,input).
 
     Writes OUT/table.md, table.csv, results.json, plots/ and index.html. Every
@@ -62,7 +64,8 @@ def benchmark(targets: Path, generators: tuple[str, ...], out: Path | None, samp
 
     with StepProgress(stderr_console(), "benchmark", unit="targets") as progress:
         content = run(targets, list(generators), out, samples=samples, steps=steps, ref_frames=ref_frames,
-                      seed=seed, atoms=atoms, step_scale=step_scale, noise_scale=noise_scale, workers=workers,
+                      seed=seed, atoms=atoms, step_scale=step_scale, noise_scale=noise_scale, relax=not no_relax,
+                      workers=workers,
                       progress=progress.update)
     click.echo((out / "table.md").read_text(), nl=False)
     for failure in content["failures"]:

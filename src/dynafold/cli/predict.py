@@ -39,11 +39,13 @@ METHODS_EPILOG = "\b\nMethods (--method asks the model for the ensemble style of
 @click.option("--ligand", "ligand_files", multiple=True, type=click.Path(dir_okay=False),
               help="SDF/MOL/MOL2 ligand posed in INPUT's frame (e.g. docked into its pocket), sampled with the "
                    "protein; repeatable.")
+@click.option("--no-relax", is_flag=True,
+              help="Keep the denoiser's raw conformers: no bond, angle and contact restraints after sampling.")
 @click.option("--no-plot", is_flag=True, help="Skip the PNG profile.")
 def predict(input_path: str | None, method: str, samples: int, steps: int, step_scale: float | None,
             noise_scale: float | None, seed: int, checkpoint: str | None,
             out_dir: str, fmt: str, device: str | None, batch_size: int | None, keep_valid: bool,
-            max_attempts: int, ligand_files: tuple[str, ...], no_plot: bool) -> None:
+            max_attempts: int, ligand_files: tuple[str, ...], no_relax: bool, no_plot: bool) -> None:
     """Sample an ensemble for INPUT, a PDB/mmCIF structure, with its ligands.
 
     Without INPUT, the bundled example is used (PDB 5A7U, 27 residues). With a
@@ -73,7 +75,7 @@ def predict(input_path: str | None, method: str, samples: int, steps: int, step_
         pred = sample_ensemble(structure, method=method, n_samples=samples, steps=steps, seed=seed,
                                checkpoint=checkpoint, device=device, batch_size=batch_size,
                                keep_valid=keep_valid, max_attempts=max_attempts, step_scale=step_scale,
-                               noise_scale=noise_scale, progress=progress.update)
+                               noise_scale=noise_scale, relax=not no_relax, progress=progress.update)
     paths = write_outputs(pred, out_dir, structure.name, str(path), fmt=fmt, plot=not no_plot)
     console.print(f"device: {pred.device}; {pred.ensemble.n_residues} residues, {samples} samples x {steps} steps "
                   f"in {pred.timings_s['total']:.1f} s; {int(pred.valid.sum())} of {len(pred.valid)} samples "

@@ -38,6 +38,8 @@ class Prediction:
     valid : (S,) conformers passing the geometry check (ligands: bonds kept, no clash).
     bond_ok_fraction : (S,) fraction of heavy-atom bonds within 0.2 A of ideal
         (reported, not part of the check).
+    relaxed : the geometry restraints of :mod:`dynafold.predict.relax` were applied.
+    relax_shift_A : (S,) RMS displacement of each conformer's atoms by them (0 when not applied).
     """
 
     ensemble: Ensemble
@@ -50,6 +52,8 @@ class Prediction:
     ligand_bfactor_A2: np.ndarray
     ligand_bonds_kept: np.ndarray
     ligand_clashes: np.ndarray
+    relaxed: bool
+    relax_shift_A: np.ndarray
     method: str
     seed: int
     steps: int
@@ -140,7 +144,7 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
                     noise_scale: float | None = None, sigma_min: float | None = None, seed: int = 0, checkpoint: str | Path | None = None,
                     device: str | None = None, batch_size: int | None = None,
                     keep_valid: bool = False, max_attempts: int = 5, workers: int | None = None,
-                    progress: Callable[[int, int], None] | None = None) -> Prediction:
+                    relax: bool = True, progress: Callable[[int, int], None] | None = None) -> Prediction:
     """Sample ``n_samples`` conformers around ``structure`` with a trained model.
 
     Batches of at most ``batch_size`` samples (default ``DEFAULT_BATCH_SAMPLES``,
@@ -158,6 +162,8 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
     ``steps``, ``step_scale``, ``noise_scale`` and ``sigma_min`` (the last noise
     level, in units of sigma_data) override the sampler's settings of the method
     (:func:`dynafold.model.config.method_sampler`); None keeps its default.
+    With ``relax`` every conformer goes through the geometry restraints of
+    :mod:`dynafold.predict.relax` (bonds, angles, contacts) before it is checked.
     """
     import torch
 
@@ -167,6 +173,7 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
     from dynafold.metrics.rmsf import residue_rmsf
     from dynafold.model.checkpoint import default_checkpoint, load_checkpoint, model_version
     from dynafold.model.config import method_sampler
+    from dynafold.predict import relax as relaxation
 
     t0 = time.perf_counter()
     check_method(method)  # a canonical label: user spellings are resolved at the CLI
@@ -203,11 +210,13 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
                                       method)
     reference = input_part.coords[0]
     complex_reference = with_ligand_atoms(input_part, template, tokens, template.coords[:1, tokens.atom_index])
+    restraints = relaxation.restraints(complex_reference, complex_reference.coords[0]) if relax else None
     limit = n_samples * (max_attempts if keep_valid else 1)
     chunks: list[np.ndarray] = []
     breaks_parts: list[np.ndarray] = []
     clash_parts: list[np.ndarray] = []
     ligand_parts: list[tuple[np.ndarray, np.ndarray]] = []
+    shift_parts: list[np.ndarray] = []
 
     def ligand_checks(coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(S,) bonds kept and (S,) ligand-protein clashes of sampled complexes."""
@@ -230,12 +239,18 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
             if progress:
                 progress(steps_done, max(planned, n_batches) * sampler.steps)
 
-    def run_batch(number: int, size: int) -> np.ndarray:
+    def run_batch(number: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """(size, N, 3) conformers of the complex, relaxed when asked, and (size,) RMS shifts by relaxing."""
         generator = torch.Generator().manual_seed(batch_seed(seed, number))
         xyz = np.zeros((size, n_tokens, NUM_ATOM_SLOTS, 3), dtype=np.float32)
         xyz[..., : cfg.atom_slots, :] = model.sample(batch, size, generator=generator, sampler=sampler,
                                                      on_step=on_step, cond=cond)[0].cpu()
-        return xyz
+        part = ensemble_from_atom14(xyz[:, :n_res], protein, atom_mask[:n_res], method)
+        coords = np.concatenate([part.coords, xyz[:, n_res:, CA_SLOT]], axis=1)
+        if restraints is None:
+            return coords, np.zeros(size)
+        relaxed = relaxation.relax(coords, restraints)
+        return relaxed, np.sqrt(np.square(relaxed - coords).sum(axis=-1).mean(axis=-1))
 
     def wanted() -> bool:
         return n_done < limit and (n_done < n_samples or (keep_valid and n_valid < n_samples))
@@ -250,14 +265,15 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
                 sizes = _round_sizes(n_done, n_samples, limit, batch_size, workers)
                 first = n_batches
                 n_batches += len(sizes)
-                for size, xyz in zip(sizes, pool.map(run_batch, range(first, first + len(sizes)), sizes)):
+                for size, (coords, shift) in zip(sizes, pool.map(run_batch, range(first, first + len(sizes)), sizes)):
                     if not wanted():
                         break
-                    part = ensemble_from_atom14(xyz[:, :n_res], protein, atom_mask[:n_res], method)
-                    breaks_parts.append(geometry.ca_break_fraction(part.coords, part.topology))
-                    clash_parts.append(geometry.clash_counts(part.coords, part.topology, reference))
-                    chunks.append(np.concatenate([part.coords, xyz[:, n_res:, CA_SLOT]], axis=1))
-                    ligand_parts.append(ligand_checks(chunks[-1]))
+                    protein_coords = coords[:, :input_part.n_atoms]
+                    breaks_parts.append(geometry.ca_break_fraction(protein_coords, input_part.topology))
+                    clash_parts.append(geometry.clash_counts(protein_coords, input_part.topology, reference))
+                    chunks.append(coords)
+                    shift_parts.append(shift)
+                    ligand_parts.append(ligand_checks(coords))
                     n_valid += int(is_valid(breaks_parts[-1], clash_parts[-1], *ligand_parts[-1]).sum())
                     n_done += size
     finally:
@@ -268,7 +284,8 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
     bonds_kept = np.concatenate([p[0] for p in ligand_parts])
     ligand_clashes = np.concatenate([p[1] for p in ligand_parts])
     valid = is_valid(breaks, clashes, bonds_kept, ligand_clashes)
-    bonds_ok = geometry.bond_length_fraction(sampled.coords[:, :part.n_atoms], part.topology, reference)
+    shifts = np.concatenate(shift_parts)
+    bonds_ok = geometry.bond_length_fraction(sampled.coords[:, :input_part.n_atoms], input_part.topology, reference)
     order = np.arange(n_samples)
     if keep_valid:
         # valid conformers first (in sampling order), then the least clashing others
@@ -284,6 +301,7 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
         ensemble=sampled, bfactor_A2=bfactor[:n_res], rmsf_A=rmsf, valid=valid[order],
         ligand_bfactor_A2=bfactor[n_res:], ligand_bonds_kept=bonds_kept[order], ligand_clashes=ligand_clashes[order],
         ca_break_fraction=breaks[order], clashes=clashes[order], bond_ok_fraction=bonds_ok[order],
+        relaxed=relax, relax_shift_A=shifts[order],
         method=method, seed=seed, steps=sampler.steps, step_scale=sampler.step_scale,
         noise_scale=sampler.noise_scale, device=device,
         model_version=model_version(checkpoint, checkpoint_sha256),

@@ -33,6 +33,8 @@ METHOD_STEP_SCALE: dict[str, float] = {"md": 0.9, "nmr": 0.9, "xray": 1.5}
 # the ensemble methods stop at the denoiser's estimate at 0.5 A, below which the shipped denoiser blurs
 # bonds more than it removes noise (weights/MODEL_CARD.md); xray samples run down to the input's chemistry.
 METHOD_FINAL_SIGMA_A: dict[str, float] = {"md": 0.5, "nmr": 0.5}
+# Denoising steps of a sampling run unless asked otherwise (predict, benchmark, SamplerConfig).
+SAMPLING_STEPS = 200
 
 # --- distogram (B2): 64 classes over 2-22 A ---------------------------------
 DISTOGRAM_NUM_BINS = 64

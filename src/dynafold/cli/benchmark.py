@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from dynafold.const import SAMPLING_STEPS
 from dynafold.metrics.evaluate import ATOM_SELECTIONS
 
 FAILURES_EXIT_CODE = 3  # the report is written, but some generator/target runs failed
@@ -20,7 +21,7 @@ FAILURES_EXIT_CODE = 3  # the report is written, but some generator/target runs 
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Report folder.")
 @click.option("--samples", default=100, show_default=True, help="Conformers sampled per target.")
 @click.option("--steps", default=None, type=click.IntRange(2),
-              help="Diffusion steps of the dynafold-md / dynafold-xray generators (default 200).")
+              help=f"Diffusion steps of the dynafold-md / dynafold-xray generators (default {SAMPLING_STEPS}).")
 @click.option("--ref-frames", default=200, show_default=True, help="Reference frames drawn per target.")
 @click.option("--workers", default=1, show_default=True, help="Parallel processes (one target each).")
 @click.option("--seed", default=0, show_default=True, help="Seed of sampling and reference frames.")

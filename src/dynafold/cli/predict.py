@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from dynafold.const import DEFAULT_METHOD, METHOD_DESCRIPTIONS, METHOD_STEP_SCALE
+from dynafold.const import DEFAULT_METHOD, METHOD_DESCRIPTIONS, METHOD_STEP_SCALE, SAMPLING_STEPS
 
 METHODS_EPILOG = "\b\nMethods (--method asks the model for the ensemble style of one):\n" + "\n".join(
     f"  {name:6s} {text}{' (default)' if name == DEFAULT_METHOD else ''}"
@@ -18,7 +18,7 @@ METHODS_EPILOG = "\b\nMethods (--method asks the model for the ensemble style of
 @click.option("--method", default=DEFAULT_METHOD, show_default=True,
               help=f"Ensemble style to sample: {', '.join(METHOD_DESCRIPTIONS)} (see Methods below).")
 @click.option("--samples", default=100, show_default=True, type=click.IntRange(1), help="Conformers to sample.")
-@click.option("--steps", default=200, show_default=True, type=click.IntRange(2), help="Diffusion steps.")
+@click.option("--steps", default=SAMPLING_STEPS, show_default=True, type=click.IntRange(2), help="Diffusion steps.")
 @click.option("--step-scale", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Sampler step scale (>1 sharpens towards the input); default per method: "
                    + ", ".join(f"{m} {v}" for m, v in METHOD_STEP_SCALE.items()) + ", others 1.5.")

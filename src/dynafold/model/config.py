@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
 
-from dynafold.const import METHOD_FINAL_SIGMA_A, METHOD_STEP_SCALE, SIGMA_DATA
+from dynafold.const import METHOD_FINAL_SIGMA_A, METHOD_STEP_SCALE, SAMPLING_STEPS, SIGMA_DATA
 from dynafold.errors import ConfigError
 
 TRIANGLE_LOGITS_PER_CHUNK = 1 << 23  # attention logits of triangle attention held at once
@@ -62,7 +62,7 @@ class ModelConfig:
 class SamplerConfig:
     """EDM sampler settings (AlphaFold3 / Boltz-2 Table 7); sigmas in units of sigma_data."""
 
-    steps: int = 200
+    steps: int = SAMPLING_STEPS
     sigma_max: float = 160.0
     sigma_min: float = 0.0001
     rho: float = 7.0

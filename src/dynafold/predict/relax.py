@@ -23,8 +23,10 @@ BOND_SLACK_A = 0.03
 ANGLE_SLACK_A = 0.1  # on the 1-3 distance of two atoms bonded to a third
 CONTACT_MIN_A = 2.5  # the clash check counts pairs under 2.2 A
 CONTACT_SEARCH_A = 3.2  # pairs looked up per round; atoms move far less than the margin within one
-ROUNDS = 2
+MAX_ROUNDS = 6  # contact look-ups; a round's pushes can make new contacts, found by the next look-up
 ITERATIONS = 30  # L-BFGS iterations per round
+DONE_A = 0.1  # no restraint violated by more than this at the start of a round: done (checks allow 0.2-0.3)
+HISTORY = 10  # L-BFGS memory: 2 x HISTORY copies of the coordinates
 
 
 @dataclass(frozen=True)
@@ -117,20 +119,28 @@ def _contacts(coords: np.ndarray, r: Restraints) -> np.ndarray:
     return np.concatenate(found) if found else np.zeros((0, 3), dtype=np.int64)
 
 
-def relax(coords: np.ndarray, r: Restraints, rounds: int = ROUNDS, iterations: int = ITERATIONS) -> np.ndarray:
+def relax(coords: np.ndarray, r: Restraints, max_rounds: int = MAX_ROUNDS, iterations: int = ITERATIONS
+          ) -> np.ndarray:
     """Conformers (S, N, 3) Angstrom moved to satisfy the restraints ``r`` (L-BFGS on the flat-bottom energy).
 
-    Contact pairs are looked up again at the start of each of ``rounds``. Returns (S, N, 3) float32.
+    Each round looks the contact pairs up again and runs ``iterations`` L-BFGS steps; rounds stop when no
+    restraint is violated by more than ``DONE_A`` or after ``max_rounds``. Returns (S, N, 3) float32.
     """
     import torch
 
     x = torch.tensor(np.asarray(coords), dtype=torch.float32, requires_grad=True)
     i, j = torch.from_numpy(r.pairs[:, 0]), torch.from_numpy(r.pairs[:, 1])
     target, slack = torch.from_numpy(r.target_A).float(), torch.from_numpy(r.slack_A).float()
-    for _ in range(rounds):
+    for _ in range(max_rounds):
         contacts = torch.from_numpy(_contacts(x.detach().numpy(), r))
         cs, ca, cb = contacts[:, 0], contacts[:, 1], contacts[:, 2]
-        optimizer = torch.optim.LBFGS([x], max_iter=iterations, line_search_fn="strong_wolfe",
+        with torch.no_grad():
+            covalent = (x[:, i] - x[:, j]).norm(dim=-1).sub_(target).abs_().sub_(slack)
+            contact = CONTACT_MIN_A - (x[cs, ca] - x[cs, cb]).norm(dim=-1)
+            worst = float(torch.cat([covalent.flatten(), contact, covalent.new_zeros(1)]).max())
+            if worst <= DONE_A:
+                break
+        optimizer = torch.optim.LBFGS([x], max_iter=iterations, history_size=HISTORY, line_search_fn="strong_wolfe",
                                       tolerance_grad=1e-6, tolerance_change=1e-10)
 
         def energy() -> torch.Tensor:

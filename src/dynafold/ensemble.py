@@ -312,6 +312,18 @@ class Ensemble:
             raise NoProteinError(f"{self.name}: no C-alpha atoms")
         return self.select_atoms(sel)
 
+    def ligand_atoms(self) -> np.ndarray:
+        """Boolean (N,): the atoms of ``ligands``."""
+        mask = np.zeros(self.n_atoms, dtype=bool)
+        for lig in self.ligands:
+            mask[lig.atom_index] = True
+        return mask
+
+    def ligand_bonds(self) -> np.ndarray:
+        """(M, 2) int64 atom indices of the bonds of every ligand."""
+        return np.concatenate([lig.atom_index[lig.bonds].reshape(-1, 2) for lig in self.ligands]
+                              + [np.zeros((0, 2), dtype=np.int64)])
+
     def require_conformers(self) -> "Ensemble":
         """Raise EmptyEnsembleError when there is no conformer; return self."""
         if self.n_conformers == 0:

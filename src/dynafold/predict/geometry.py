@@ -107,8 +107,7 @@ def ligand_bonds_kept(coords: np.ndarray, ensemble: Ensemble, reference: np.ndar
     (whose ``ligands`` give the bonds); True when there is no ligand bond.
     """
     heavy = ~ensemble.topology.is_hydrogen()
-    pairs = [lig.atom_index[lig.bonds] for lig in ensemble.ligands if len(lig.bonds)]
-    pairs = np.concatenate(pairs) if pairs else np.zeros((0, 2), dtype=np.int64)
+    pairs = ensemble.ligand_bonds()
     pairs = pairs[heavy[pairs].all(axis=1)]
     if len(pairs) == 0:
         return np.ones(coords.shape[0], dtype=bool)
@@ -123,10 +122,7 @@ def ligand_protein_clashes(coords: np.ndarray, ensemble: Ensemble, reference: np
     """Number of (ligand heavy atom, protein heavy atom) pairs closer than ``clash_distance_A`` per conformer,
     leaving out pairs that are as close in ``reference`` (covalent attachments). coords (S, N, 3). Returns (S,) int."""
     heavy = ~ensemble.topology.is_hydrogen()
-    ligand = np.zeros(ensemble.n_atoms, dtype=bool)
-    for lig in ensemble.ligands:
-        ligand[lig.atom_index] = True
-    lig_atoms = np.flatnonzero(ligand & heavy)
+    lig_atoms = np.flatnonzero(ensemble.ligand_atoms() & heavy)
     protein = np.flatnonzero(ensemble.topology.is_protein() & heavy)
     counts = np.zeros(coords.shape[0], dtype=np.int64)
     if len(lig_atoms) == 0 or len(protein) == 0:

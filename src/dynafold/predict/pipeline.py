@@ -210,19 +210,19 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
                                       method)
     reference = input_part.coords[0]
     complex_reference = with_ligand_atoms(input_part, template, tokens, template.coords[:1, tokens.atom_index])
-    restraints = relaxation.restraints(complex_reference, complex_reference.coords[0]) if relax else None
+    complex_input = complex_reference.coords[0]
+    restraints = relaxation.restraints(complex_reference, complex_input) if relax else None
     limit = n_samples * (max_attempts if keep_valid else 1)
-    chunks: list[np.ndarray] = []
-    breaks_parts: list[np.ndarray] = []
-    clash_parts: list[np.ndarray] = []
-    ligand_parts: list[tuple[np.ndarray, np.ndarray]] = []
-    shift_parts: list[np.ndarray] = []
+    # per batch: conformers, RMS shifts, C-alpha breaks, clashes, ligand bonds kept, ligand-protein clashes
+    parts: list[tuple[np.ndarray, ...]] = []
 
-    def ligand_checks(coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(S,) bonds kept and (S,) ligand-protein clashes of sampled complexes."""
-        ref = complex_reference.coords[0]
-        return (geometry.ligand_bonds_kept(coords, complex_reference, ref),
-                geometry.ligand_protein_clashes(coords, complex_reference, ref))
+    def checked(coords: np.ndarray, shift: np.ndarray) -> tuple[np.ndarray, ...]:
+        """A batch's conformers (S, N, 3) and shifts with the geometry checks of each conformer."""
+        protein_coords = coords[:, :input_part.n_atoms]
+        return (coords, shift, geometry.ca_break_fraction(protein_coords, input_part.topology),
+                geometry.clash_counts(protein_coords, input_part.topology, reference),
+                geometry.ligand_bonds_kept(coords, complex_reference, complex_input),
+                geometry.ligand_protein_clashes(coords, complex_reference, complex_input))
 
     def is_valid(breaks: np.ndarray, clashes: np.ndarray, bonds_kept: np.ndarray,
                  ligand_clashes: np.ndarray) -> np.ndarray:
@@ -270,26 +270,18 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
                 sizes = _round_sizes(n_done, n_samples, limit, batch_size, workers)
                 first = n_batches
                 n_batches += len(sizes)
-                for size, (coords, shift) in zip(sizes, pool.map(run_batch, range(first, first + len(sizes)), sizes)):
+                for size, result in zip(sizes, pool.map(run_batch, range(first, first + len(sizes)), sizes)):
                     if not wanted():
                         break
-                    protein_coords = coords[:, :input_part.n_atoms]
-                    breaks_parts.append(geometry.ca_break_fraction(protein_coords, input_part.topology))
-                    clash_parts.append(geometry.clash_counts(protein_coords, input_part.topology, reference))
-                    chunks.append(coords)
-                    shift_parts.append(shift)
-                    ligand_parts.append(ligand_checks(coords))
-                    n_valid += int(is_valid(breaks_parts[-1], clash_parts[-1], *ligand_parts[-1]).sum())
+                    parts.append(checked(*result))
+                    n_valid += int(is_valid(*parts[-1][2:]).sum())
                     n_done += size
     finally:
         torch.set_num_threads(threads)
     t2 = time.perf_counter()
-    sampled = replace(complex_reference, coords=np.concatenate(chunks), name=structure.name, notes=[])
-    breaks, clashes = np.concatenate(breaks_parts), np.concatenate(clash_parts)
-    bonds_kept = np.concatenate([p[0] for p in ligand_parts])
-    ligand_clashes = np.concatenate([p[1] for p in ligand_parts])
+    coords, shifts, breaks, clashes, bonds_kept, ligand_clashes = (np.concatenate(p) for p in zip(*parts))
+    sampled = replace(complex_reference, coords=coords, name=structure.name, notes=[])
     valid = is_valid(breaks, clashes, bonds_kept, ligand_clashes)
-    shifts = np.concatenate(shift_parts)
     bonds_ok = geometry.bond_length_fraction(sampled.coords[:, :input_part.n_atoms], input_part.topology, reference)
     order = np.arange(n_samples)
     if keep_valid:

@@ -77,8 +77,7 @@ def restraints(ensemble: Ensemble, reference: np.ndarray) -> Restraints:
     ref = np.asarray(reference, dtype=np.float64)
     n = topo.n_atoms
     bi, bj, ideal = bond_pairs(topo, ref)
-    lig_pairs = [lig.atom_index[lig.bonds] for lig in ensemble.ligands if len(lig.bonds)]
-    lig = np.concatenate(lig_pairs) if lig_pairs else np.zeros((0, 2), dtype=np.int64)
+    lig = ensemble.ligand_bonds()
     bonds = np.concatenate([np.stack([bi, bj], axis=1), lig]).astype(np.int64)
     bonds = np.sort(bonds, axis=1)
     bond_target = np.concatenate([ideal, np.linalg.norm(ref[lig[:, 0]] - ref[lig[:, 1]], axis=-1)])
@@ -86,10 +85,9 @@ def restraints(ensemble: Ensemble, reference: np.ndarray) -> Restraints:
     pairs = np.concatenate([bonds, angles])
     target = np.concatenate([bond_target, np.linalg.norm(ref[angles[:, 0]] - ref[angles[:, 1]], axis=-1)])
     slack = np.concatenate([np.full(len(bonds), BOND_SLACK_A), np.full(len(angles), ANGLE_SLACK_A)])
-    ligand = np.zeros(n, dtype=bool)
+    ligand = ensemble.ligand_atoms()
     same_ligand = []
     for item in ensemble.ligands:
-        ligand[item.atom_index] = True
         a, b = np.triu_indices(item.n_atoms, k=1)
         same_ligand.append(np.stack([item.atom_index[a], item.atom_index[b]], axis=1))
     attached = cKDTree(ref).query_pairs(CONTACT_MIN_A, output_type="ndarray")
@@ -119,6 +117,16 @@ def _contacts(coords: np.ndarray, r: Restraints) -> np.ndarray:
     return np.concatenate(found) if found else np.zeros((0, 3), dtype=np.int64)
 
 
+def _violations(x, pairs: tuple, contacts: tuple) -> tuple:
+    """How far each restrained distance lies outside its slack, and each contact under ``CONTACT_MIN_A``
+    (Angstrom, <= 0 when satisfied), for conformers x (S, N, 3) torch; pairs (i, j, target, slack),
+    contacts (conformer, i, j)."""
+    i, j, target, slack = pairs
+    cs, ca, cb = contacts
+    covalent = ((x[:, i] - x[:, j]).norm(dim=-1) - target).abs() - slack
+    return covalent, CONTACT_MIN_A - (x[cs, ca] - x[cs, cb]).norm(dim=-1)
+
+
 def relax(coords: np.ndarray, r: Restraints, max_rounds: int = MAX_ROUNDS, iterations: int = ITERATIONS
           ) -> np.ndarray:
     """Conformers (S, N, 3) Angstrom moved to satisfy the restraints ``r`` (L-BFGS on the flat-bottom energy).
@@ -129,26 +137,21 @@ def relax(coords: np.ndarray, r: Restraints, max_rounds: int = MAX_ROUNDS, itera
     import torch
 
     x = torch.tensor(np.asarray(coords), dtype=torch.float32, requires_grad=True)
-    i, j = torch.from_numpy(r.pairs[:, 0]), torch.from_numpy(r.pairs[:, 1])
-    target, slack = torch.from_numpy(r.target_A).float(), torch.from_numpy(r.slack_A).float()
+    pairs = (torch.from_numpy(r.pairs[:, 0]), torch.from_numpy(r.pairs[:, 1]),
+             torch.from_numpy(r.target_A).float(), torch.from_numpy(r.slack_A).float())
     for _ in range(max_rounds):
-        contacts = torch.from_numpy(_contacts(x.detach().numpy(), r))
-        cs, ca, cb = contacts[:, 0], contacts[:, 1], contacts[:, 2]
+        contacts = tuple(torch.from_numpy(_contacts(x.detach().numpy(), r)).T)
         with torch.no_grad():
-            covalent = (x[:, i] - x[:, j]).norm(dim=-1).sub_(target).abs_().sub_(slack)
-            contact = CONTACT_MIN_A - (x[cs, ca] - x[cs, cb]).norm(dim=-1)
-            worst = float(torch.cat([covalent.flatten(), contact, covalent.new_zeros(1)]).max())
-            if worst <= DONE_A:
+            covalent, contact = _violations(x, pairs, contacts)
+            if float(torch.cat([covalent.flatten(), contact, covalent.new_zeros(1)]).max()) <= DONE_A:
                 break
         optimizer = torch.optim.LBFGS([x], max_iter=iterations, history_size=HISTORY, line_search_fn="strong_wolfe",
                                       tolerance_grad=1e-6, tolerance_change=1e-10)
 
         def energy() -> torch.Tensor:
             optimizer.zero_grad()
-            d = (x[:, i] - x[:, j]).norm(dim=-1)
-            covalent = torch.relu((d - target).abs() - slack).square().sum()
-            dc = (x[cs, ca] - x[cs, cb]).norm(dim=-1)
-            e = covalent + torch.relu(CONTACT_MIN_A - dc).square().sum()
+            covalent, contact = _violations(x, pairs, contacts)
+            e = torch.relu(covalent).square().sum() + torch.relu(contact).square().sum()
             e.backward()
             return e
 

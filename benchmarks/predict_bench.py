@@ -10,7 +10,7 @@ denoiser call (torch's FLOP counter, matmuls and attention) over the GFLOP/s of
 a large one-thread matmul measured here: the sampler's time per denoiser call is
 printed as a multiple of it.
 
-Run: python benchmarks/predict_bench.py [--samples 100] [--steps 20] [--workers 2] [--rounds 2]
+Run: python benchmarks/predict_bench.py [--samples 100] [--steps 20] [--workers 2] [--rounds 2] [--heap keep|default]
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from dynafold.cli.heap import keep_freed_memory
 from dynafold.const import SAMPLING_STEPS
 from dynafold.io import load
 from dynafold.predict.pipeline import DEFAULT_BATCH_SAMPLES, sample_ensemble
@@ -50,7 +51,7 @@ def denoiser_flops(structure, samples: int, checkpoint: str | None) -> float:
     model, _ = load_model(checkpoint or default_checkpoint())
     batch = collate([featurize(structure, method="md")])
     with torch.no_grad():
-        cond = model.condition(batch)
+        cond = model.denoiser.prepare(model.condition(batch))  # as sampling does, once per input
         x = batch["template_coords"][:, None].expand(-1, samples, -1, -1, -1)
         with FlopCounterMode(display=False) as counter:
             model.denoiser(x, torch.full((1, samples), 2.0), cond)
@@ -65,7 +66,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--checkpoint", default=None)
+    parser.add_argument("--heap", choices=("default", "keep"), default="keep",
+                        help="keep (what the command line does): glibc malloc reuses large freed blocks")
     args = parser.parse_args()
+    if args.heap == "keep":
+        keep_freed_memory()
     torch.set_num_threads(args.workers)
     structure = load(DATA / "xray" / "5ugo.pdb").protein()
     structure = structure.select_atoms(structure.topology.residue_index() < args.residues)
@@ -94,7 +99,7 @@ def main() -> None:
     calls = -(-args.samples // batch) * args.steps
     floor = denoiser_flops(structure, batch, args.checkpoint) / (gflops * 1e9)
     print(f"{structure.n_residues} residues, {args.samples} conformers x {args.steps} steps, batches of {batch}, "
-          f"{time.strftime('%Y-%m-%d')}, load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} CPUs")
+          f"heap {args.heap}, {time.strftime('%Y-%m-%d')}, load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} CPUs")
     print("| workers | sampling s (per round) | per denoiser call s | x floor (one core) |")
     print("|---|---|---|---|")
     for workers, t in times.items():

@@ -32,7 +32,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from dynafold.data.store import load_manifest, read_system
-    from dynafold.metrics.ensemble import lddt_diversity
+    from dynafold.metrics.ensemble import lddt_diversity, lddt_precision
     from dynafold.metrics.lddt import lddt_matrix
     from dynafold.metrics.rmsf import residue_rmsf
     from dynafold.predict import sample_ensemble
@@ -41,9 +41,9 @@ def main() -> None:
     from dynafold.const import SIGMA_DATA
 
     finals = [float(f) for f in args.final_sigmas.split(",") if f] or [None]
-    print("| system | method | step scale | last sigma (A) | mean RMSF sample / reference | RMSF r | "
+    print("| system | method | step scale | last sigma (A) | mean RMSF sample / reference | RMSF r | precision | "
           "diversity (ref) | CA breaks (% links) | bonds within 0.2 A (%) | passing |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name in args.systems.split(","):
         ref = read_system(args.store / files[name]).ensemble.protein()
         ref_rmsf = residue_rmsf(ref)
@@ -55,10 +55,12 @@ def main() -> None:
                                            step_scale=scale, sigma_min=None if final is None else final / SIGMA_DATA,
                                            seed=0, checkpoint=args.checkpoint)
                     r = float(np.corrcoef(pred.rmsf_A, ref_rmsf)[0, 1])
-                    div = [lddt_diversity(lddt_matrix(e.coords, e.coords, e.topology.residue_index()).global_)
-                           for e in (pred.ensemble.ca(), ref.ca())]
+                    pred_ca, ref_ca = pred.ensemble.ca(), ref.ca()
+                    res = ref_ca.topology.residue_index()
+                    precision = lddt_precision(lddt_matrix(pred_ca.coords, ref_ca.coords, res).global_)
+                    div = [lddt_diversity(lddt_matrix(e.coords, e.coords, res).global_) for e in (pred_ca, ref_ca)]
                     print(f"| {name} | {method} | {scale} | {'default' if final is None else final} | "
-                          f"{pred.rmsf_A.mean() / ref_rmsf.mean():.2f} | {r:.2f} | {div[0]:.3f} ({div[1]:.3f}) | "
+                          f"{pred.rmsf_A.mean() / ref_rmsf.mean():.2f} | {r:.2f} | {precision:.3f} | {div[0]:.3f} ({div[1]:.3f}) | "
                           f"{100 * pred.ca_break_fraction.mean():.2f} | {100 * pred.bond_ok_fraction.mean():.1f} | "
                           f"{int(pred.valid.sum())}/{args.samples} |", flush=True)
 

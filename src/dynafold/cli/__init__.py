@@ -13,6 +13,7 @@ import warnings
 import click
 
 from dynafold import __version__
+from dynafold.cli.heap import keep_freed_memory
 from dynafold.cli.threads import THREADS_ENV, configure_threads
 from dynafold.errors import DynafoldError
 
@@ -53,6 +54,7 @@ class LazyGroup(click.Group):
 def cli(threads: int | None) -> None:
     """dynafold: learn, sample and score protein conformational ensembles."""
     configure_threads(threads)
+    keep_freed_memory()
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

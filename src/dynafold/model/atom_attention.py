@@ -8,10 +8,13 @@ multiple of ``queries``), W = N / queries windows, Q queries, K keys, C channels
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+
 import torch
 from torch import nn
 
-from dynafold.model.layers import Transition
+from dynafold.model.layers import Transition, bilinear_channels
 
 
 def query_windows(x: torch.Tensor, queries: int) -> torch.Tensor:
@@ -23,20 +26,24 @@ def key_windows(x: torch.Tensor, queries: int, keys: int) -> torch.Tensor:
     """(B, N, ...) -> (B, W, K, ...): the ``keys`` atoms centred on each query block.
 
     Window w holds atoms w Q + Q/2 - K/2 ... w Q + Q/2 + K/2 - 1; positions off
-    either end are zeros (a float mask marks them invalid).
+    either end are zeros (a float mask marks them invalid). The windows overlap:
+    the result is a view of one padded copy of ``x``; reshaping it copies.
     """
     half = (keys - queries) // 2
     rest = x.shape[2:]
     flat = x.reshape(x.shape[0], x.shape[1], -1)
-    padded = nn.functional.pad(flat.transpose(1, 2), (half, keys - queries - half)).transpose(1, 2)
+    padded = nn.functional.pad(flat, (0, 0, half, keys - queries - half))  # (B, N + K - Q, F), rows contiguous
     win = padded.unfold(1, keys, queries)  # (B, W, F, K)
-    return win.movedim(-1, 2).reshape(x.shape[0], win.shape[1], keys, *rest)
+    return win.movedim(-1, 2).view(x.shape[0], win.shape[1], keys, *rest)
 
 
 class WindowedAttention(nn.Module):
     """Gated multi-head attention of each query block over its key window, with a bias per head.
 
     x: (B, N, C); bias: (B, W, H, Q, K), a large negative value at keys to ignore.
+    ``query_extra`` (B, N, H, E) and ``key_extra`` (B, N, E), if given, add
+    query_extra[query] . key_extra[key] to each head's logits
+    (:func:`dynafold.model.layers.bilinear_channels`).
     """
 
     def __init__(self, dim: int, heads: int, queries: int, keys: int) -> None:
@@ -49,23 +56,32 @@ class WindowedAttention(nn.Module):
         self.kv = nn.Linear(dim, 2 * dim, bias=False)
         self.out = nn.Linear(dim, dim, bias=False)
 
-    def forward(self, x: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, bias: torch.Tensor, query_extra: torch.Tensor | None = None,
+                key_extra: torch.Tensor | None = None) -> torch.Tensor:
         b, n, c = x.shape
         h, d = self.heads, c // self.heads
         xn = self.norm(x)
-        q, g = query_windows(self.qg(xn), self.queries).view(b, -1, self.queries, 2, h, d).unbind(3)
-        k, v = key_windows(self.kv(xn), self.queries, self.keys).view(b, -1, self.keys, 2, h, d).unbind(3)
+        q, g = self.qg(xn).view(b, n, 2, h, d).unbind(2)
+        kv = self.kv(xn).view(b, n, 2, h, d)
+        if query_extra is not None and key_extra is not None:
+            q, k, v = bilinear_channels(q, *kv.unbind(2), query_extra, key_extra)
+            kv = torch.stack([k, v], dim=2)
         # (B * W, H, Q|K, D): 4-D inputs take the fused CPU kernel, 5-D ones the unfused path
-        q, k, v = (t.transpose(2, 3).flatten(0, 1) for t in (q, k, v))
-        o = nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=bias.flatten(0, 1).to(q.dtype))
-        o = o.view(b, -1, h, self.queries, d).transpose(2, 3).reshape(b, n, c)
+        q = query_windows(q, self.queries).transpose(2, 3).flatten(0, 1)
+        k, v = key_windows(kv, self.queries, self.keys).permute(0, 1, 3, 4, 2, 5).flatten(0, 1).unbind(1)
+        o = nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=bias.flatten(0, 1).to(q.dtype),
+                                                       scale=1.0 / math.sqrt(d))[..., :d]
+        o = o.reshape(b, -1, h, self.queries, d).transpose(2, 3).reshape(b, n, c)
         return self.out(torch.sigmoid(g.reshape(b, n, c)) * o)
 
 
 class AtomTransformer(nn.Module):
     """Layers of windowed attention and transition on per-atom activations.
 
-    forward(x (B, N, C), bias (layers, B, W, H, Q, K)) -> (B, N, C).
+    forward(x (B, N, C), bias) -> (B, N, C), where ``bias(layer)`` gives that
+    layer's attention bias (B, W, H, Q, K) and, optionally, its bilinear
+    ``query_extra`` and ``key_extra`` terms (see :class:`WindowedAttention`).
+    A layer's bias is made when the layer runs, so only one is held at a time.
     """
 
     def __init__(self, dim: int, heads: int, layers: int, queries: int, keys: int,
@@ -74,8 +90,8 @@ class AtomTransformer(nn.Module):
         self.attention = nn.ModuleList(WindowedAttention(dim, heads, queries, keys) for _ in range(layers))
         self.transition = nn.ModuleList(Transition(dim, transition_factor) for _ in range(layers))
 
-    def forward(self, x: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, bias: Callable[[int], tuple[torch.Tensor, ...]]) -> torch.Tensor:
         for layer, (attn, trans) in enumerate(zip(self.attention, self.transition)):
-            x = x + attn(x, bias[layer])
+            x = x + attn(x, *bias(layer))
             x = x + trans(x)
         return x

@@ -17,6 +17,8 @@ coordinates) and the updates are rotated back with that frame: given
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import NamedTuple
 
 import torch
 from torch import nn
@@ -34,6 +36,18 @@ _ATOM_PAIR_NOISY_FEATURES = 4  # noisy offset (3), distance change from the temp
 _TOKEN_PAIR_NOISY_FEATURES = 5
 _LOCAL_SCALE_A = 4.0  # length scale of local geometry features, Angstrom
 _MASKED_KEY_BIAS = -1e9  # attention bias of keys that hold no atom
+_PREPARED = "denoiser_atom"  # key of the prepared per-atom conditioning in cond (see Denoiser.prepare)
+
+
+class _Geometry(NamedTuple):
+    """Per-residue geometry of a batch: atom mask, template frames about the template centre."""
+
+    atom_mask: torch.Tensor  # (B, R, A)
+    rot: torch.Tensor  # (B, R, 3, 3)
+    origin: torch.Tensor  # (B, R, 3)
+    mu: torch.Tensor  # (B, 1, 1, 3) template centre
+    tmpl: torch.Tensor  # (B, R, A, 3) template about mu
+    layout: "AtomLayout"
 
 
 class FourierEmbedding(nn.Module):
@@ -102,62 +116,88 @@ class Denoiser(nn.Module):
         nn.init.zeros_(self.out[1].bias)
 
     def forward(self, x: torch.Tensor, sigma: torch.Tensor, cond: dict[str, torch.Tensor]) -> torch.Tensor:
-        dtype = self.out[1].weight.dtype  # float32 (float64 only if the model was made double)
         with torch.autocast(device_type=x.device.type, enabled=False):
-            return self._forward(x.to(dtype), sigma.to(dtype), {k: v.to(dtype) if v.is_floating_point() else v
-                                                                for k, v in cond.items()})
+            cond = self.prepare(cond)
+            return self._forward(x.to(self._dtype), sigma.to(self._dtype), cond)
 
-    def _forward(self, x: torch.Tensor, sigma: torch.Tensor, cond: dict[str, torch.Tensor]) -> torch.Tensor:
-        cfg = self.cfg
-        b, n, r, a, _ = x.shape
-        token_mask = cond["token_mask"]
-        atom_mask = cond["atom_mask"][..., :a] & token_mask[..., None]
+    @property
+    def _dtype(self) -> torch.dtype:
+        return self.out[1].weight.dtype  # float32 (float64 only if the model was made double)
+
+    def prepare(self, cond: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """``cond`` in the denoiser's dtype, with the terms that depend only on the template and
+        the trunk (atom conditioning, the template part of the atom-pair bias, the trunk's pair
+        bias): sampling prepares once and every step reuses them. Already prepared: returned as is."""
+        if _PREPARED in cond:
+            return cond
+        with torch.autocast(device_type=cond["token_mask"].device.type, enabled=False):
+            cond = {k: v.to(self._dtype) if v.is_floating_point() else v for k, v in cond.items()}
+            geo = self._geometry(cond)
+            token_cond = torch.cat([cond["s_inputs"], cond["s"]], dim=-1)
+            static = geo.layout.pack(self.atom_conditioning(cond["res_type"], geo.rot, geo.origin, geo.tmpl,
+                                                            geo.atom_mask, token_cond, cond.get("ligand_features")))
+            atom_bias, tmpl_dist = self.atom_pair_bias_static(geo.layout.pack(geo.tmpl),
+                                                              geo.layout.residue_rotations(geo.rot), geo.layout, static)
+            b, r = cond["token_mask"].shape
+            token_bias = self.pair_bias(cond["z"]).view(b, r, r, self.cfg.denoiser_layers, self.cfg.denoiser_heads)
+            token_bias = token_bias.permute(0, 3, 4, 1, 2) + (~cond["token_mask"])[:, None, None, None] * _MASKED_KEY_BIAS
+            ca = geo.tmpl[..., CA_SLOT, :]
+            ca_pairs = _pair_mask(geo.atom_mask[..., CA_SLOT]).to(ca.dtype)
+            return {**cond, _PREPARED: static, "denoiser_atom_bias": atom_bias, "denoiser_tmpl_dist": tmpl_dist,
+                    "denoiser_token_single": self.cond_single(token_cond),
+                    "denoiser_token_bias": token_bias.contiguous(),  # (B, layers, H, R, R), masked keys
+                    "denoiser_token_tmpl_dist": torch.cdist(ca, ca) * ca_pairs}
+
+    def _geometry(self, cond: dict[str, torch.Tensor]) -> "_Geometry":
+        """Frames, template centre and atom layout of the batch (cheap: per residue)."""
+        a = self.cfg.atom_slots
+        atom_mask = cond["atom_mask"][..., :a] & cond["token_mask"][..., None]
         template = cond["template_coords"]
         rot, origin, frame_mask = backbone_frames(template, cond["atom_mask"])
         if "ligand_mask" in cond and bool(cond["ligand_mask"].any()):
             rot, origin = borrow_frames(rot, origin, frame_mask, cond["ligand_mask"])
         mu = masked_centroid(template[..., :a, :], atom_mask)  # (B, 1, 1, 3)
-        tmpl = template[..., :a, :] - mu
-        origin = origin - mu[:, 0]
-        x = x - mu[:, None]
+        return _Geometry(atom_mask, rot, origin - mu[:, 0], mu, template[..., :a, :] - mu,
+                         AtomLayout.of(atom_mask, self.cfg.atom_window_queries))
+
+    def _forward(self, x: torch.Tensor, sigma: torch.Tensor, cond: dict[str, torch.Tensor]) -> torch.Tensor:
+        cfg = self.cfg
+        b, n, r, a, _ = x.shape
+        geo = self._geometry(cond)
+        layout, rot, tmpl = geo.layout, geo.rot, geo.tmpl
+        x = x - geo.mu[:, None]
         c_skip, c_out, c_in, c_noise = (t[..., None, None, None] for t in edm_preconditioning(sigma, cfg.sigma_data))
         dev_scale = torch.rsqrt(sigma**2 + 1.0)[..., None, None, None]  # displacements ~ sqrt(s^2 + 1 A^2)
         noise = self.fourier(c_noise[..., 0, 0, 0])  # (B, S, F)
-        token_cond = torch.cat([cond["s_inputs"], cond["s"]], dim=-1)
 
         # atom encoder over the packed real atoms
-        layout = AtomLayout.of(atom_mask, cfg.atom_window_queries)
-        static = layout.pack(self.atom_conditioning(cond["res_type"], rot, origin, tmpl, atom_mask, token_cond,
-                                                    cond.get("ligand_features")))
         rot_s = rot[:, None]  # broadcast over samples
         feats = torch.cat([
             rotate_to_local(rot_s, x) * c_in,  # noisy atoms about the centre, local axes
             rotate_to_local(rot_s, x - tmpl[:, None]) * dev_scale,  # displacement from the template
             rotate_to_local(rot, tmpl)[:, None].expand(b, n, r, a, 3) / cfg.sigma_data,  # template placement
         ], dim=-1)
-        q = static[:, None] + self.atom_noisy(layout.pack(feats, samples=True))
+        q = cond[_PREPARED][:, None] + self.atom_noisy(layout.pack(feats, samples=True))
         q = (q + self.atom_noise_level(noise)[:, :, None]) * layout.valid[:, None, :, None]
-        bias = self.atom_pair_bias(layout.pack(x, samples=True), layout.pack(tmpl), layout.residue_rotations(rot),
-                                   layout, static, sigma)
+        bias = self.atom_pair_bias(layout.pack(x, samples=True), layout.residue_rotations(rot), cond, sigma)
         q = q.reshape(b * n, layout.n_atoms, -1)
         n_enc = cfg.atom_encoder_layers
-        q = self.encoder(q, bias[:n_enc])
+        q = self.encoder(q, bias)
 
         # token transformer
         h = self.atom_to_token(layout.pool(torch.relu(q), n))  # (B * S, R, D)
-        h = h + (self.cond_single(token_cond)[:, None] + self.noise(noise)[:, :, None]).reshape(b * n, r, -1)
-        pair = self.pair_bias(cond["z"])[:, None] + self.pair_bias_noisy(x, tmpl, rot, atom_mask, sigma, c_in)
-        pair = pair.reshape(b * n, r, r, cfg.denoiser_layers, cfg.denoiser_heads).permute(3, 0, 4, 1, 2)
-        mask = token_mask[:, None].expand(b, n, r).reshape(b * n, r)
+        h = h + (cond["denoiser_token_single"][:, None] + self.noise(noise)[:, :, None]).reshape(b * n, r, -1)
+        pair = self.token_pair_terms(x[..., CA_SLOT, :], rot, geo.atom_mask[..., CA_SLOT], cond, sigma,
+                                     c_in[..., 0, 0, 0])
         for layer, (attn, trans) in enumerate(zip(self.attention, self.transition)):
-            h = h + attn(h, pair[layer], mask)
+            h = h + attn(h, *pair(layer))
             h = h + trans(h)
 
         # atom decoder
         q = q + layout.broadcast(self.token_to_atom_out(h), n)
-        q = self.decoder(q, bias[n_enc:])
+        q = self.decoder(q, lambda layer: bias(n_enc + layer))
         update = layout.unpack(self.out(q).view(b, n, layout.n_atoms, 3), r, a)
-        return mu[:, None] + c_skip * x + c_out * rotate_to_global(rot_s, update)
+        return geo.mu[:, None] + c_skip * x + c_out * rotate_to_global(rot_s, update)
 
     def atom_conditioning(self, res_type: torch.Tensor, rot: torch.Tensor, origin: torch.Tensor,
                           tmpl: torch.Tensor, atom_mask: torch.Tensor, token_cond: torch.Tensor,
@@ -174,76 +214,118 @@ class Denoiser(nn.Module):
             c = c + self.ligand_atom(ligand_features)[:, :, None] * (slots == CA_SLOT).to(c.dtype)[:, None]
         return c * atom_mask[..., None]
 
-    def atom_pair_bias(self, x: torch.Tensor, tmpl: torch.Tensor, rot: torch.Tensor, layout: "AtomLayout",
-                       static: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
-        """Attention bias of the atom transformers, over packed atoms.
+    def atom_pair_bias_static(self, tmpl: torch.Tensor, rot: torch.Tensor, layout: "AtomLayout",
+                              static: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The template part of the atom transformers' attention bias, over packed atoms.
 
-        x (B, S, N, 3), tmpl (B, N, 3), rot (B, N, 3, 3) the frame of each atom's
-        residue, static (B, N, Ca). Template pairs (offset in the query atom's
-        residue frame, inverse squared distance, same residue) and the query and
-        key conditioning make a pair representation per window; the noisy pairs
-        (offset in that frame and the change of distance from the template) add a
-        bias per sample; masked pairs only meet masked keys or masked queries,
-        whose outputs are not used. Keys that are padding get ``_MASKED_KEY_BIAS``.
-        Returns bias (layers, B * S, W, H, Q, K).
+        tmpl (B, N, 3), rot (B, N, 3, 3) the frame of each atom's residue, static
+        (B, N, Ca). Template pairs (offset in the query atom's residue frame,
+        inverse squared distance, same residue) and the query and key conditioning
+        make a pair representation per window; keys that are padding get
+        ``_MASKED_KEY_BIAS``; masked pairs only meet masked keys or masked queries,
+        whose outputs are not used. Returns the bias (B, layers, W, H, Q, K) and
+        the template distances (B, W, Q, K).
         """
         cfg = self.cfg
-        b, n = x.shape[:2]
         wq, wk = cfg.atom_window_queries, cfg.atom_window_keys
 
         def windows(t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
             return query_windows(t, wq), key_windows(t, wq, wk)
 
         rot_q = query_windows(rot, wq)  # (B, W, Q, 3, 3)
-        mask_q, mask_k = windows(layout.valid.to(x.dtype))
+        mask_q, mask_k = windows(layout.valid.to(tmpl.dtype))
         pair_mask = (mask_q[..., :, None] * mask_k[..., None, :])[..., None]  # (B, W, Q, K, 1)
-        res_q, res_k = windows(layout.residue.to(x.dtype))
+        res_q, res_k = windows(layout.residue.to(tmpl.dtype))
         t_q, t_k = windows(tmpl)
         t_off = t_k[:, :, None] - t_q[:, :, :, None]  # (B, W, Q, K, 3)
         t_dist = vector_length(t_off)
         feats = torch.cat([
             torch.einsum("bwqji,bwqkj->bwqki", rot_q, t_off) / _LOCAL_SCALE_A,
             (1.0 / (1.0 + (t_dist / _LOCAL_SCALE_A) ** 2))[..., None],
-            (res_q[..., :, None] == res_k[..., None, :]).to(x.dtype)[..., None],
+            (res_q[..., :, None] == res_k[..., None, :]).to(tmpl.dtype)[..., None],
         ], dim=-1) * pair_mask
         c_q, c_k = windows(torch.relu(static))
         p = self.pair_features(feats) + self.pair_query(c_q)[:, :, :, None] + self.pair_key(c_k)[:, :, None]
         p = p + self.pair_mlp(p)
-        bias = self.pair_to_bias(p)[:, None]  # (B, 1, W, Q, K, L * H)
+        bias = self.pair_to_bias(p) + (mask_k <= 0)[:, :, None, :, None] * _MASKED_KEY_BIAS  # (B, W, Q, K, L * H)
+        bias = bias.view(*bias.shape[:4], cfg.atom_encoder_layers + cfg.atom_decoder_layers, cfg.atom_heads)
+        return bias.permute(0, 4, 1, 5, 2, 3).contiguous(), t_dist
 
-        bias = bias.permute(0, 1, 2, 5, 3, 4)  # (B, 1, W, L * H, Q, K)
-        bias = bias + (mask_k <= 0)[:, None, :, None, None, :] * _MASKED_KEY_BIAS
-        # noisy pairs as matmuls over the coordinates, without a (Q, K, 3) tensor per sample:
-        # w . R_q^T (x_k - x_q) = [R_q w, -(R_q w) . x_q] . [x_k, 1], and |x_k - x_q|^2 from the Gram matrix
-        x_q, x_k = (t.view(b, n, *t.shape[1:]) for t in windows(x.reshape(b * n, *x.shape[2:])))
-        weight = self.pair_noisy_to_bias.weight  # (L * H, 4): offset (3), distance change
-        scale = torch.rsqrt(sigma**2 + _LOCAL_SCALE_A**2)[..., None, None, None, None]  # (B, S, 1, 1, 1, 1)
-        u = torch.einsum("bwqji,ci->bwcqj", rot_q, weight[:, :3])[:, None] * scale  # (B, S, W, L * H, Q, 3)
-        u = torch.cat([u, -(u * x_q[:, :, :, None]).sum(-1, keepdim=True)], dim=-1)
-        x_k1 = torch.cat([x_k, torch.ones_like(x_k[..., :1])], dim=-1)[:, :, :, None]  # (B, S, W, 1, K, 4)
-        bias = (u @ x_k1.transpose(-1, -2)).add_(bias)  # (B, S, W, L * H, Q, K)
-        gram = x_q @ x_k.transpose(-1, -2)  # (B, S, W, Q, K)
-        sq_q, sq_k = (x_q * x_q).sum(-1), (x_k * x_k).sum(-1)
-        dist = (sq_q[..., :, None] + sq_k[..., None, :] - 2.0 * gram).clamp_min_(0.0).sqrt_()
-        dev_weight = weight[:, 3, None, None] * torch.rsqrt(sigma**2 + 1.0)[..., None, None, None, None]
-        bias.addcmul_(dev_weight, dist.sub_(t_dist[:, None])[:, :, :, None])
-        n_layers = cfg.atom_encoder_layers + cfg.atom_decoder_layers
-        bias = bias.view(b * n, bias.shape[2], n_layers, cfg.atom_heads, wq, wk)
-        return bias.permute(2, 0, 1, 3, 4, 5)
+    def atom_pair_bias(self, x: torch.Tensor, rot: torch.Tensor, cond: dict[str, torch.Tensor],
+                       sigma: torch.Tensor) -> Callable[[int], tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+        """Attention terms of the atom transformer layers for the noisy atoms x (B, S, N, 3)
+        (packed, about the template centre); rot (B, N, 3, 3) is the frame of each atom's residue.
 
-    def pair_bias_noisy(self, x: torch.Tensor, tmpl: torch.Tensor, rot: torch.Tensor, atom_mask: torch.Tensor,
-                        sigma: torch.Tensor, c_in: torch.Tensor) -> torch.Tensor:
-        """Token attention bias from the noisy C-alpha pairs, (B, S, R, R, layers * heads)."""
-        ca = x[..., CA_SLOT, :]  # (B, S, R, 3)
-        diff = ca[:, :, None, :, :] - ca[:, :, :, None, :]  # x_j - x_i
-        local = torch.einsum("brji,bsrkj->bsrki", rot, diff) * c_in
-        dist = vector_length(diff)
-        tmpl_dist = torch.cdist(tmpl[..., CA_SLOT, :], tmpl[..., CA_SLOT, :])[:, None]
-        dev = (dist - tmpl_dist) * torch.rsqrt(sigma**2 + 1.0)[..., None, None]
-        ca_mask = atom_mask[..., CA_SLOT]
-        pair_mask = (ca_mask[:, :, None] & ca_mask[:, None, :]).to(x.dtype)[:, None, ..., None]
-        feats = torch.cat([local, (dist * c_in[..., 0])[..., None], dev[..., None]], dim=-1) * pair_mask
-        return self.pair_noisy(feats)
+        Each sample's pairs add, to the template part of :meth:`prepare`, the change of
+        their distance from the template's (a bias tensor) and their offset in the
+        query atom's residue frame, w . R_q^T (x_k - x_q) (AlphaFold3's noisy pair
+        features): its x_q part is the same for every key of a query and cancels in
+        the softmax, and the rest, (R_q w) . x_k, is bilinear, so it travels as
+        query and key channels instead of a (Q, K) tensor per head. Returns
+        ``terms(layer)`` -> (bias (B * S, W, H, Q, K), query_extra (B * S, N, H, 3),
+        key_extra (B * S, N, 3)) for layer ``layer`` (encoder layers first).
+        """
+        cfg = self.cfg
+        b, n, na = x.shape[:3]
+        wq, wk, heads = cfg.atom_window_queries, cfg.atom_window_keys, cfg.atom_heads
+        flat = x.reshape(b * n, na, 3)
+        x_q, x_k = query_windows(flat, wq), key_windows(flat, wq, wk)
+        centre = x_q.mean(dim=-2, keepdim=True)  # distances of centred windows lose less to rounding
+        dist = torch.cdist(x_q - centre, x_k - centre)  # (B * S, W, Q, K)
+        dev = dist.view(b, n, *dist.shape[1:]).sub_(cond["denoiser_tmpl_dist"][:, None])[:, :, :, None]
+        weight = self.pair_noisy_to_bias.weight.view(-1, heads, _ATOM_PAIR_NOISY_FEATURES)  # offset (3), distance
+        offset_scale = torch.rsqrt(sigma**2 + _LOCAL_SCALE_A**2)[..., None, None, None]  # (B, S, 1, 1, 1)
+        dev_scale = torch.rsqrt(sigma**2 + 1.0)[..., None]  # (B, S, 1)
+
+        def terms(layer: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+            w = weight[layer]  # (H, 4)
+            dev_w = (w[:, 3] * dev_scale)[:, :, None, :, None, None]  # (B, S, 1, H, 1, 1)
+            bias = torch.addcmul(cond["denoiser_atom_bias"][:, layer, None], dev_w, dev)  # (B, S, W, H, Q, K)
+            u = torch.einsum("bnji,hi->bnhj", rot, w[:, :3])[:, None] * offset_scale  # (B, S, N, H, 3): R_q w
+            return bias.flatten(0, 1), u.reshape(b * n, na, heads, 3), flat
+
+        return terms
+
+    def token_pair_terms(self, ca: torch.Tensor, rot: torch.Tensor, ca_mask: torch.Tensor,
+                         cond: dict[str, torch.Tensor], sigma: torch.Tensor,
+                         c_in: torch.Tensor) -> Callable[[int], tuple[torch.Tensor, None, torch.Tensor, torch.Tensor]]:
+        """Attention terms of the token transformer layers from the noisy C-alpha atoms ca (B, S, R, 3)
+        (about the template centre); rot (B, R, 3, 3), ca_mask (B, R), sigma and c_in (B, S).
+
+        Each pair of residues with C-alphas adds, to the trunk's pair bias, a linear map of its
+        noisy offset in residue i's frame, R_i^T (x_j - x_i) c_in, its distance times c_in and
+        the change of its distance from the template's, scaled by 1 / sqrt(sigma^2 + 1 A^2).
+        The offset term is bilinear, (R_i w) . (x_j - x_i), and travels as query and key
+        channels ([R_i w, -(R_i w) . x_i] . [x_j, 1] on pairs with both C-alphas); the
+        distance terms make one (R, R) map per sample. Returns ``terms(layer)`` -> the
+        arguments after ``x`` of :class:`AttentionPairBias`: bias (B * S, H, R, R), no key
+        mask (the bias holds it), query_extra (B * S, R, H, 4), key_extra (B * S, R, 4).
+        """
+        cfg = self.cfg
+        b, n, r = ca.shape[:3]
+        m = ca_mask.to(ca.dtype)[:, None, :, None]  # (B, 1, R, 1)
+        dist = torch.cdist(ca, ca) * _pair_mask(ca_mask).to(ca.dtype)[:, None]  # (B, S, R, R)
+        dev_scale = torch.rsqrt(sigma**2 + 1.0)
+        weight = self.pair_noisy.weight.view(cfg.denoiser_layers, cfg.denoiser_heads, _TOKEN_PAIR_NOISY_FEATURES)
+        key_extra = torch.cat([ca * m, m.expand(b, n, r, 1)], dim=-1).reshape(b * n, r, 4)
+
+        def terms(layer: int) -> tuple[torch.Tensor, None, torch.Tensor, torch.Tensor]:
+            w = weight[layer]  # (H, 5): offset (3), distance, distance change
+            dist_w = (c_in[..., None] * w[:, 3] + dev_scale[..., None] * w[:, 4])[..., None, None]  # (B, S, H, 1, 1)
+            tmpl_w = (-dev_scale[..., None] * w[:, 4])[..., None, None]
+            bias = torch.addcmul(cond["denoiser_token_bias"][:, layer, None], dist_w, dist[:, :, None])
+            bias.addcmul_(tmpl_w, cond["denoiser_token_tmpl_dist"][:, None, None])  # (B, S, H, R, R)
+            u = torch.einsum("brji,hi->brhj", rot, w[:, :3])[:, None] * c_in[..., None, None, None]  # R_i w c_in
+            u = u * m[..., None]  # (B, S, R, H, 3)
+            query_extra = torch.cat([u, -(u * ca[:, :, :, None]).sum(-1, keepdim=True)], dim=-1)
+            return bias.flatten(0, 1), None, query_extra.reshape(b * n, r, cfg.denoiser_heads, 4), key_extra
+
+        return terms
+
+
+def _pair_mask(mask: torch.Tensor) -> torch.Tensor:
+    """(B, R) -> (B, R, R): both members valid."""
+    return mask[:, :, None] & mask[:, None, :]
 
 
 class AtomLayout:

@@ -72,7 +72,7 @@ class DynafoldModel(nn.Module):
         only slots in ``batch["atom_mask"]`` are meaningful. ``on_step(done, steps)``
         is called after each denoising step.
         """
-        cond = self.condition(batch) if cond is None else cond
+        cond = self.denoiser.prepare(self.condition(batch) if cond is None else cond)
         return sample(self.denoiser, cond, n_samples, sampler or SamplerConfig(),
                       generator=generator, steps=steps, on_step=on_step)
 

@@ -5,6 +5,8 @@ B batch, R tokens (residues), C channels. Masks are bool, True = valid.
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -26,10 +28,31 @@ class Transition(nn.Module):
         return self.out(nn.functional.silu(self.a(x)) * self.b(x))
 
 
+def bilinear_channels(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, query_extra: torch.Tensor,
+                      key_extra: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Queries, keys and values with E more channels, so that the attention logits of each head
+    gain query_extra[i] . key_extra[j]: a bias that is bilinear in the tokens or atoms, without a
+    (queries, keys) tensor per head.
+
+    q, k, v (B, N, H, D); query_extra (B, N, H, E); key_extra (B, N, E), the same for every head.
+    The values get zero channels: drop the last E channels of the output. Run the attention with
+    ``scale=1 / sqrt(D)`` (the extra channels are scaled up here to match).
+    """
+    b, n, h, d = k.shape
+    e = key_extra.shape[-1]
+    q = torch.cat([q, query_extra * math.sqrt(d)], dim=-1)
+    k = torch.cat([k, key_extra[:, :, None].expand(b, n, h, e)], dim=-1)
+    v = torch.cat([v, v.new_zeros(b, n, h, e)], dim=-1)
+    return q, k, v
+
+
 class AttentionPairBias(nn.Module):
     """Gated multi-head self-attention over tokens with a bias per head.
 
-    x: (B, R, C); bias: (B, H, R, R) or broadcastable; mask: (B, R) keys.
+    x: (B, R, C); bias: (B, H, R, R) or broadcastable; mask: (B, R) keys, or None
+    when ``bias`` already holds a large negative value at keys to ignore.
+    ``query_extra`` (B, R, H, E) and ``key_extra`` (B, R, E) add a bilinear term
+    to the logits (:func:`bilinear_channels`).
     """
 
     def __init__(self, dim: int, heads: int) -> None:
@@ -41,12 +64,17 @@ class AttentionPairBias(nn.Module):
         self.qkvg = nn.Linear(dim, 4 * dim, bias=False)
         self.out = nn.Linear(dim, dim, bias=False)
 
-    def forward(self, x: torch.Tensor, bias: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, bias: torch.Tensor, mask: torch.Tensor | None,
+                query_extra: torch.Tensor | None = None, key_extra: torch.Tensor | None = None) -> torch.Tensor:
         b, r, c = x.shape
-        q, k, v, g = self.qkvg(self.norm(x)).view(b, r, 4, self.heads, c // self.heads).unbind(2)
+        d = c // self.heads
+        q, k, v, g = self.qkvg(self.norm(x)).view(b, r, 4, self.heads, d).unbind(2)
+        if query_extra is not None and key_extra is not None:
+            q, k, v = bilinear_channels(q, k, v, query_extra, key_extra)
         q, k, v = (t.transpose(1, 2) for t in (q, k, v))  # (B, H, R, D)
-        attn_mask = bias + (~mask[:, None, None, :]).to(bias.dtype) * -1e9
-        o = nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask.to(q.dtype))
+        attn_mask = bias if mask is None else bias + (~mask[:, None, None, :]).to(bias.dtype) * -1e9
+        o = nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask.to(q.dtype),
+                                                       scale=1.0 / math.sqrt(d))[..., :d]
         o = o.transpose(1, 2).reshape(b, r, c)
         return self.out(torch.sigmoid(g.reshape(b, r, c)) * o)
 

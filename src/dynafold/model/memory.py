@@ -15,7 +15,7 @@ _TRUNK_PAIR_FLOATS = 12
 _TRIANGLE_LOGIT_FLOATS = 4
 # per residue pair and sample in the denoiser: noisy-pair features, attention bias, logits
 _DENOISER_PAIR_FLOATS = 24
-# per atom pair of a window and sample: noisy offsets and their features, attention logits
+# per atom pair of a window and sample: distances, attention bias and logits (an upper bound)
 _ATOM_PAIR_FLOATS = 16
 # per atom pair of a window, once per call: template features, pair representation and its MLP
 _ATOM_PAIR_STATIC_FLOATS = 8

@@ -29,10 +29,6 @@ DEFAULT_METHOD = "md"  # an ensemble tool samples dynamics unless asked otherwis
 # Sampler step scale per method label, validated with the shipped model (weights/MODEL_CARD.md); other
 # labels take SamplerConfig's 1.5. A step scale above 1 sharpens samples towards the input (tighter ensembles).
 METHOD_STEP_SCALE: dict[str, float] = {"md": 0.9, "nmr": 0.9, "xray": 1.5}
-# Last noise level of the sampling schedule per method label, Angstrom (others: SamplerConfig's sigma_min):
-# the ensemble methods stop at the denoiser's estimate at 0.5 A, below which the shipped denoiser blurs
-# bonds more than it removes noise (weights/MODEL_CARD.md); xray samples run down to the input's chemistry.
-METHOD_FINAL_SIGMA_A: dict[str, float] = {"md": 0.5, "nmr": 0.5}
 # Denoising steps of a sampling run unless asked otherwise (predict, benchmark, SamplerConfig).
 SAMPLING_STEPS = 200
 

@@ -170,10 +170,9 @@ def test_method_sampler_defaults_and_overrides():
 
     assert method_sampler("md").step_scale == METHOD_STEP_SCALE["md"] == 0.9
     assert method_sampler("xray").step_scale == METHOD_STEP_SCALE["xray"] == 1.5
-    assert method_sampler("md").sigma_min * SamplerConfig().sigma_max == pytest.approx(0.5 / 16 * 160)  # 0.5 A
-    assert method_sampler("xray").sigma_min == SamplerConfig().sigma_min
+    assert method_sampler("md").sigma_min == method_sampler("xray").sigma_min == SamplerConfig().sigma_min
     assert method_sampler("other").step_scale == SamplerConfig().step_scale
     custom = method_sampler("md", step_scale=1.3, noise_scale=0.9, sigma_min=None)
     assert (custom.step_scale, custom.noise_scale, custom.steps) == (1.3, 0.9, SamplerConfig().steps)
-    assert custom.sigma_min == method_sampler("md").sigma_min  # None keeps the method's default
+    assert custom.sigma_min == SamplerConfig().sigma_min  # None keeps the default
     assert method_sampler("xray", sigma_min=0.05).sigma_min == 0.05

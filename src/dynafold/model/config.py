@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
 
-from dynafold.const import METHOD_FINAL_SIGMA_A, METHOD_STEP_SCALE, SAMPLING_STEPS, SIGMA_DATA
+from dynafold.const import METHOD_STEP_SCALE, SAMPLING_STEPS, SIGMA_DATA
 from dynafold.errors import ConfigError
 
 TRIANGLE_LOGITS_PER_CHUNK = 1 << 23  # attention logits of triangle attention held at once
@@ -76,9 +76,7 @@ def method_sampler(method: str, **overrides: float | None) -> SamplerConfig:
     """Sampler settings of a method label (canonical name); ``overrides`` that are not None
     (SamplerConfig fields: step_scale, noise_scale, sigma_min, ...) replace the defaults."""
     base = SamplerConfig()
-    base = replace(base, step_scale=METHOD_STEP_SCALE.get(method, base.step_scale),
-                   sigma_min=METHOD_FINAL_SIGMA_A[method] / SIGMA_DATA if method in METHOD_FINAL_SIGMA_A
-                   else base.sigma_min)
+    base = replace(base, step_scale=METHOD_STEP_SCALE.get(method, base.step_scale))
     return replace(base, **{k: v for k, v in overrides.items() if v is not None})
 
 

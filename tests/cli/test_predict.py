@@ -93,10 +93,15 @@ def test_plain_progress_and_unwrapped_summary_off_a_terminal(tiny_checkpoint, tm
 
 
 def test_thread_choice_and_override(tmp_path):
-    from dynafold.cli.threads import choose_threads
+    from dynafold.cli.threads import busy_cores, choose_threads, running_elsewhere
 
     assert choose_threads(2, 1.0) == 1 and choose_threads(2, 0.1) == 2 and choose_threads(2, 3.5) == 1
     assert choose_threads(64, 0.0) == 8
+    # a job that just ended still lifts the 1-minute average; nothing running now: both cores are idle
+    assert choose_threads(2, busy_cores(1.1, 0)) == 2 and choose_threads(2, busy_cores(1.1, 1)) == 1
+    assert busy_cores(0.2, 5) == 0.2 and busy_cores(1.5, None) == 1.5
+    now = running_elsewhere()
+    assert now is None or now >= 0
     code = ("import sys; from dynafold.cli import main\n"
             "try: main(sys.argv[1:])\nexcept SystemExit: pass\n"
             "import torch, os; print(torch.get_num_threads(), os.environ['OMP_WAIT_POLICY'])")

@@ -162,6 +162,20 @@ def test_bad_arguments_give_one_line_errors(tmp_path) -> None:
     assert result.returncode == 2 and "shard" in result.stderr
 
 
+def _processes_naming(path: Path) -> list[str]:
+    """Live processes whose command line holds ``path`` (Linux /proc; none elsewhere)."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if str(path) in cmdline and state != "Z":
+            found.append(proc.name)
+    return found
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("signum", "workers"), [("SIGINT", "1"), ("SIGTERM", "2")])
 def test_signal_mid_way_then_rerun_completes(shared_data, tmp_path, signum, workers) -> None:
@@ -179,7 +193,10 @@ def test_signal_mid_way_then_rerun_completes(shared_data, tmp_path, signum, work
     finally:
         proc.kill()
     assert proc.returncode != 0, "the run ended before the signal"
-    time.sleep(1)  # let pool workers that outlive their parent finish their one system
+    deadline = time.monotonic() + 10  # pool workers end with their parent, none waits on forever
+    while _processes_naming(out) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _processes_naming(out)
     done_before = {p.stem for p in system_files(out)}
     assert 2 <= len(done_before) < len(XRAY_PROTEIN)
     for path in system_files(out):  # every file there is complete

@@ -7,8 +7,11 @@ removed on the next run) and the manifest is reconciled with the files.
 
 from __future__ import annotations
 
+import ctypes
 import datetime
 import os
+import signal
+import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
@@ -129,7 +132,7 @@ def prepare_store(kind: str, paths: list[str | os.PathLike], store: str | os.Pat
             record(run_job(job, str(store), options))
             advance(done, job)
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent, initargs=(os.getpid(),)) as pool:
             futures = {pool.submit(run_job, job, str(store), options): job for job in todo}
             for done, fut in enumerate(as_completed(futures), 1):
                 record(fut.result())
@@ -143,6 +146,22 @@ def prepare_store(kind: str, paths: list[str | os.PathLike], store: str | os.Pat
             "rejected": len(report.rejected), "failed": len(report.failed),
         })
     return report
+
+
+_PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Pool worker initializer: on Linux the worker gets SIGTERM when ``parent`` dies (killed by
+    SIGTERM it cannot shut its pool down, and idle workers would wait on the task queue forever)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the request took
+        os._exit(1)
 
 
 def _emit(on_event: Callable[[str, dict], None] | None, kind: str, record: dict) -> None:

@@ -25,9 +25,9 @@ import numpy as np
 import torch
 
 from dynafold.cli.heap import keep_freed_memory
-from dynafold.const import SAMPLING_STEPS
+from dynafold.const import DEFAULT_BATCH_SAMPLES, SAMPLING_STEPS
 from dynafold.io import load
-from dynafold.predict.pipeline import DEFAULT_BATCH_SAMPLES, sample_ensemble
+from dynafold.predict.pipeline import sample_ensemble
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

@@ -31,6 +31,10 @@ DEFAULT_METHOD = "md"  # an ensemble tool samples dynamics unless asked otherwis
 METHOD_STEP_SCALE: dict[str, float] = {"md": 0.9, "nmr": 0.9, "xray": 1.5}
 # Denoising steps of a sampling run unless asked otherwise (predict, benchmark, SamplerConfig).
 SAMPLING_STEPS = 200
+# Samples per denoiser batch unless asked otherwise: per sample, a batch of 25 samples as fast as one of
+# 50 (27 residues) or faster (150 residues), its tensors stay under the 32 MB above which glibc maps
+# fresh memory for every block, and peak memory is lower (benchmarks/RESULTS.md).
+DEFAULT_BATCH_SAMPLES = 25
 
 # --- distogram (B2): 64 classes over 2-22 A ---------------------------------
 DISTOGRAM_NUM_BINS = 64

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from dynafold.const import DEFAULT_METHOD, METHOD_DESCRIPTIONS, METHOD_STEP_SCALE, SAMPLING_STEPS
+from dynafold.const import DEFAULT_BATCH_SAMPLES, DEFAULT_METHOD, METHOD_DESCRIPTIONS, METHOD_STEP_SCALE, SAMPLING_STEPS
 
 METHODS_EPILOG = "\b\nMethods (--method asks the model for the ensemble style of one):\n" + "\n".join(
     f"  {name:6s} {text}{' (default)' if name == DEFAULT_METHOD else ''}"
@@ -31,7 +31,7 @@ METHODS_EPILOG = "\b\nMethods (--method asks the model for the ensemble style of
               help="Ensemble file: multi-model PDB/mmCIF, or XTC + topology PDB.")
 @click.option("--device", default=None, help="cpu or cuda (default: cuda when available).")
 @click.option("--batch-size", type=click.IntRange(1),
-              help="Samples per denoiser batch (default 50, fewer when memory is short); "
+              help=f"Samples per denoiser batch (default {DEFAULT_BATCH_SAMPLES}, fewer when memory is short); "
                    "batches run side by side, one per thread.")
 @click.option("--keep-valid", is_flag=True, help="Resample until --samples conformers pass the geometry check.")
 @click.option("--max-attempts", default=5, show_default=True, type=click.IntRange(1),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dynafold.const import BACKBONE_ATOMS, DEFAULT_METHOD, check_method
+from dynafold.const import BACKBONE_ATOMS, DEFAULT_BATCH_SAMPLES, DEFAULT_METHOD, check_method
 from dynafold.ensemble import Ensemble
 from dynafold.errors import MissingAtomsError, ResourceError
 from dynafold.predict import geometry
@@ -19,10 +19,6 @@ from dynafold.predict.memory import available_bytes, samples_per_batch
 
 MAX_MISSING_BACKBONE_FRACTION = 0.1
 NEAR_RIGID_RATIO = 0.25  # sampled mean RMSF under this fraction of the B-factor head's: near-rigid
-# samples per denoiser batch: per sample, a call of 50 costs what one of 100 does (27 and 150 residues),
-# and the default 100 samples make two batches for two workers
-DEFAULT_BATCH_SAMPLES = 50
-
 
 @dataclass
 class Prediction:

@@ -190,7 +190,8 @@ class Denoiser(nn.Module):
         pair = self.token_pair_terms(x[..., CA_SLOT, :], rot, geo.atom_mask[..., CA_SLOT], cond, sigma,
                                      c_in[..., 0, 0, 0])
         for layer, (attn, trans) in enumerate(zip(self.attention, self.transition)):
-            h = h + attn(h, *pair(layer))
+            pair_bias, query_extra, key_extra = pair(layer)
+            h = h + attn(h, pair_bias, None, query_extra, key_extra)  # the key mask is in the bias
             h = h + trans(h)
 
         # atom decoder
@@ -288,7 +289,7 @@ class Denoiser(nn.Module):
 
     def token_pair_terms(self, ca: torch.Tensor, rot: torch.Tensor, ca_mask: torch.Tensor,
                          cond: dict[str, torch.Tensor], sigma: torch.Tensor,
-                         c_in: torch.Tensor) -> Callable[[int], tuple[torch.Tensor, None, torch.Tensor, torch.Tensor]]:
+                         c_in: torch.Tensor) -> Callable[[int], tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
         """Attention terms of the token transformer layers from the noisy C-alpha atoms ca (B, S, R, 3)
         (about the template centre); rot (B, R, 3, 3), ca_mask (B, R), sigma and c_in (B, S).
 
@@ -297,9 +298,9 @@ class Denoiser(nn.Module):
         the change of its distance from the template's, scaled by 1 / sqrt(sigma^2 + 1 A^2).
         The offset term is bilinear, (R_i w) . (x_j - x_i), and travels as query and key
         channels ([R_i w, -(R_i w) . x_i] . [x_j, 1] on pairs with both C-alphas); the
-        distance terms make one (R, R) map per sample. Returns ``terms(layer)`` -> the
-        arguments after ``x`` of :class:`AttentionPairBias`: bias (B * S, H, R, R), no key
-        mask (the bias holds it), query_extra (B * S, R, H, 4), key_extra (B * S, R, 4).
+        distance terms make one (R, R) map per sample. Returns ``terms(layer)`` -> (bias
+        (B * S, H, R, R), masked keys included; query_extra (B * S, R, H, 4); key_extra
+        (B * S, R, 4)) for :class:`AttentionPairBias`.
         """
         cfg = self.cfg
         b, n, r = ca.shape[:3]
@@ -309,7 +310,7 @@ class Denoiser(nn.Module):
         weight = self.pair_noisy.weight.view(cfg.denoiser_layers, cfg.denoiser_heads, _TOKEN_PAIR_NOISY_FEATURES)
         key_extra = torch.cat([ca * m, m.expand(b, n, r, 1)], dim=-1).reshape(b * n, r, 4)
 
-        def terms(layer: int) -> tuple[torch.Tensor, None, torch.Tensor, torch.Tensor]:
+        def terms(layer: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
             w = weight[layer]  # (H, 5): offset (3), distance, distance change
             dist_w = (c_in[..., None] * w[:, 3] + dev_scale[..., None] * w[:, 4])[..., None, None]  # (B, S, H, 1, 1)
             tmpl_w = (-dev_scale[..., None] * w[:, 4])[..., None, None]
@@ -318,7 +319,7 @@ class Denoiser(nn.Module):
             u = torch.einsum("brji,hi->brhj", rot, w[:, :3])[:, None] * c_in[..., None, None, None]  # R_i w c_in
             u = u * m[..., None]  # (B, S, R, H, 3)
             query_extra = torch.cat([u, -(u * ca[:, :, :, None]).sum(-1, keepdim=True)], dim=-1)
-            return bias.flatten(0, 1), None, query_extra.reshape(b * n, r, cfg.denoiser_heads, 4), key_extra
+            return bias.flatten(0, 1), query_extra.reshape(b * n, r, cfg.denoiser_heads, 4), key_extra
 
         return terms
 

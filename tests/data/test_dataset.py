@@ -50,6 +50,27 @@ def test_seeded_items_and_conformer_draws(store) -> None:
     assert len(drawn) > 5
 
 
+def test_template_drawn_among_candidates_with_its_own_elastic_network(store) -> None:
+    from dynafold.data.features import template_enm_features, token_atom14
+    from dynafold.data.store import read_system
+
+    ens = read_system(store / "1l2y.npz").ensemble
+    ca = ens.coords[:, ens.topology.ca()]
+    coords14, atom_mask, _ = token_atom14(ens, False)
+    ds = EnsembleDataset(store, systems=["1l2y"], template_frames=4)
+    used = set()
+    for epoch in range(30):
+        ds.set_epoch(epoch)
+        item = ds[0]
+        ref = int(np.argmin(np.abs(ca - item["template_coords"][:, 1].numpy()[None]).max(axis=(1, 2))))
+        assert np.allclose(ca[ref], item["template_coords"][:, 1].numpy())
+        single, _ = template_enm_features(coords14[ref], atom_mask)
+        assert np.allclose(item["enm_single"].numpy(), single, atol=1e-6)
+        used.add(ref)
+    assert used == {0, 12, 25, 37}
+    assert EnsembleDataset(store, systems=["1aki"], template_frames=4)[0]["template_coords"].shape[0] == 129
+
+
 @pytest.mark.parametrize("mode", ["contiguous", "spatial"])
 def test_crop(store, mode) -> None:
     ds = EnsembleDataset(store, systems=["1gya"], crop_size=32, crop_mode=mode)

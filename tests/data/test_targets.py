@@ -14,6 +14,7 @@ from dynafold.data.targets import (
     representative_coords,
     residue_targets,
     sample_conformer,
+    template_candidates,
 )
 
 
@@ -103,3 +104,10 @@ def test_sample_conformer_uniform_and_seeded() -> None:
     counts = np.bincount(draws, minlength=4)
     assert counts.min() > 850 and counts.max() < 1150
     assert sample_conformer(7, np.random.default_rng(5)) == sample_conformer(7, np.random.default_rng(5))
+
+
+def test_template_candidates_evenly_spaced_from_the_first() -> None:
+    assert template_candidates(38, 8).tolist() == [0, 5, 11, 16, 21, 26, 32, 37]
+    assert template_candidates(3, 8).tolist() == [0, 1, 2]
+    assert template_candidates(1, 8).tolist() == [0]
+    assert template_candidates(500, 1).tolist() == [0]

@@ -12,7 +12,7 @@ from torch.utils.data import Dataset
 from dynafold.data.crop import crop_indices, pocket_crop
 from dynafold.data.features import featurize, template_enm_features, token_atom14
 from dynafold.data.store import load_manifest, read_system
-from dynafold.data.targets import aggregated_distogram, representative_coords, sample_conformer
+from dynafold.data.targets import aggregated_distogram, representative_coords, sample_conformer, template_candidates
 from dynafold.ensemble import join_atoms
 from dynafold.errors import EmptyEnsembleError
 
@@ -24,9 +24,10 @@ _SCALAR_KEYS = ("method",)
 class EnsembleDataset(Dataset):
     """Items of a store: features of :func:`featurize` plus ensemble targets.
 
-    Each item holds the batch-contract keys for one system: the reference
-    (first) conformer as ``template_coords``, one conformer drawn uniformly
-    at random as ``coords``, the aggregated distogram over all K conformers
+    Each item holds the batch-contract keys for one system: a reference
+    conformer as ``template_coords`` (the first, or one drawn from
+    ``template_frames`` evenly spaced conformers), one conformer drawn
+    uniformly at random as ``coords``, the aggregated distogram over all K conformers
     (computed on the cropped residues) and the stored B-factor/RMSF targets.
 
     Parameters
@@ -37,6 +38,9 @@ class EnsembleDataset(Dataset):
     crop_mode : 'contiguous' or 'spatial' (nearest residues to a random centre).
     ligands : ligand heavy atoms as tokens after the residues (items with
         ligands are cropped around them, :func:`dynafold.data.crop.pocket_crop`).
+    template_frames : how many evenly spaced conformers of an ensemble may
+        serve as the template (:func:`dynafold.data.targets.template_candidates`;
+        1: always the first).
     seed : randomness of item ``i`` in epoch ``e`` comes from
         ``np.random.default_rng([seed, e, i])``; call :meth:`get` with your
         own generator for other schemes.
@@ -44,7 +48,7 @@ class EnsembleDataset(Dataset):
 
     def __init__(self, store: str | os.PathLike, systems: list[str] | None = None,
                  crop_size: int | None = None, crop_mode: str = "contiguous", seed: int = 0,
-                 ligands: bool = True) -> None:
+                 ligands: bool = True, template_frames: int = 1) -> None:
         self.store = Path(store)
         entries = load_manifest(self.store)["systems"]
         if systems is not None:
@@ -58,8 +62,10 @@ class EnsembleDataset(Dataset):
         self.crop_mode = crop_mode
         self.seed = seed
         self.ligands = ligands
+        self.template_frames = template_frames
         self.epoch = 0
-        self._enm: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # elastic-network features per system
+        # elastic-network features per (system, template conformer)
+        self._enm: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -82,17 +88,21 @@ class EnsembleDataset(Dataset):
             ens = join_atoms(ens, stored.ligands)
         coords14, atom_mask, tokens = token_atom14(ens, self.ligands)
         n_res = coords14.shape[1] - tokens.n_atoms
-        if index not in self._enm:
-            self._enm[index] = template_enm_features(coords14[0, :n_res], atom_mask[:n_res])
-        item = featurize(ens, residue_targets=stored.targets, enm=self._enm[index], ligands=self.ligands)
+        ref = 0
+        if self.template_frames > 1:
+            ref = int(rng.choice(template_candidates(ens.n_conformers, self.template_frames)))
+        if (index, ref) not in self._enm:
+            self._enm[index, ref] = template_enm_features(coords14[ref, :n_res], atom_mask[:n_res])
+        item = featurize(ens, reference_index=ref, residue_targets=stored.targets, enm=self._enm[index, ref],
+                         ligands=self.ligands)
         item["coords"] = torch.from_numpy(coords14[sample_conformer(ens.n_conformers, rng)].copy())
         rep, rep_mask = representative_coords(ens.protein())
         rep = np.concatenate([rep, ens.coords[:, tokens.atom_index]], axis=1)
         rep_mask = np.concatenate([rep_mask, ens.mask[tokens.atom_index]])
         if tokens.n_atoms and self.crop_size is not None:
-            keep = pocket_crop(rep[0], rep_mask, item["ligand_mask"].numpy(), self.crop_size)
+            keep = pocket_crop(rep[ref], rep_mask, item["ligand_mask"].numpy(), self.crop_size)
         else:
-            keep = crop_indices(self.crop_mode, rep[0], rep_mask, self.crop_size, rng)
+            keep = crop_indices(self.crop_mode, rep[ref], rep_mask, self.crop_size, rng)
         item = crop_item(item, torch.from_numpy(keep))
         item["distogram_target"] = torch.from_numpy(aggregated_distogram(rep[:, keep], rep_mask[keep]))
         return item

@@ -61,6 +61,16 @@ def sample_conformer(n_conformers: int, rng: np.random.Generator) -> int:
     return int(rng.integers(n_conformers))
 
 
+def template_candidates(n_conformers: int, n_templates: int) -> np.ndarray:
+    """Indices of up to ``n_templates`` evenly spaced conformers, the first among them.
+
+    These are the conformers a training item may take as its template: each
+    ensemble then teaches the spread around several of its members, not only
+    around the first.
+    """
+    return np.unique(np.linspace(0, n_conformers - 1, min(n_templates, n_conformers)).round().astype(int))
+
+
 def representative_coords(ensemble: Ensemble) -> tuple[np.ndarray, np.ndarray]:
     """Representative-atom (CB, CA for Gly) coordinates per residue.
 

@@ -80,7 +80,8 @@ def train(store: str | os.PathLike, preset_name: str, out: str | os.PathLike, *,
     if not train_names:
         raise DynafoldInputError("no systems left for training after holding out the validation systems", store)
     train_set = EnsembleDataset(store, systems=train_names, crop_size=train_cfg.crop_size,
-                                crop_mode=train_cfg.crop_mode, ligands=model_cfg.ligand_tokens)
+                                crop_mode=train_cfg.crop_mode, ligands=model_cfg.ligand_tokens,
+                                template_frames=train_cfg.template_frames)
     val_set = (EnsembleDataset(store, systems=list(val_systems), ligands=model_cfg.ligand_tokens)
                if val_systems else None)
     run_config = {"preset": preset_name, "model": model_cfg.to_dict(), "train": train_cfg.to_dict(),

@@ -48,3 +48,20 @@ def test_attention_sees_only_its_window_and_valid_keys():
 def test_window_sizes_are_checked():
     with pytest.raises(ConfigError, match="atom windows"):
         ModelConfig(atom_window_queries=32, atom_window_keys=127)
+
+
+def test_samples_of_a_batch_do_not_see_each_other():
+    """All samples' keys lie in one buffer, so a window off the end of its sample reads the next
+    sample's atoms: with those keys masked, each sample's output is what it gets alone."""
+    torch.manual_seed(1)
+    q, k, n, real = 8, 24, 32, 29
+    attn = WindowedAttention(16, 2, q, k)
+    x = 100 * torch.randn(3, n, 16)
+    atoms = key_windows(torch.arange(1, n + 1, dtype=torch.float32)[None, :, None], q, k)[..., 0]
+    inside = (atoms > 0) & (atoms <= real)
+    bias = torch.randn(3, n // q, 2, q, k) + torch.where(inside, 0.0, -1e9)[:, :, None, None, :]
+    query_extra, key_extra = torch.randn(3, n, 2, 3), 10 * torch.randn(3, n, 3)
+    together = attn(x, bias, query_extra, key_extra)
+    for s in range(3):
+        alone = attn(x[s:s + 1], bias[s:s + 1], query_extra[s:s + 1], key_extra[s:s + 1])
+        assert torch.equal(together[s:s + 1], alone)

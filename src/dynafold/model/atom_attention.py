@@ -14,7 +14,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from dynafold.model.layers import Transition, bilinear_channels
+from dynafold.model.layers import Transition, bilinear_query
 
 
 def query_windows(x: torch.Tensor, queries: int) -> torch.Tensor:
@@ -37,11 +37,33 @@ def key_windows(x: torch.Tensor, queries: int, keys: int) -> torch.Tensor:
     return win.movedim(-1, 2).view(x.shape[0], win.shape[1], keys, *rest)
 
 
+def key_value_windows(kv: torch.Tensor, key_extra: torch.Tensor | None, queries: int,
+                      keys: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Keys and values (B * W, H, K, D + E) of every window, as views of one buffer (no copy per window).
+
+    kv (B, N, 2, H, D) holds the keys and values; key_extra (B, N, E), or None, is appended to
+    every head's keys (the values get zeros there: drop the last E channels of the output). The B
+    sequences lie end to end with (K - Q) / 2 zero rows before the first and after the last, so a
+    window reaching off either end of its own sample reads the neighbouring sample's atoms where
+    :func:`key_windows` reads zeros: the attention bias must mask those keys.
+    """
+    b, n, _, h, d = kv.shape
+    e = 0 if key_extra is None else key_extra.shape[-1]
+    half = (keys - queries) // 2
+    rows = kv.new_zeros(b * n + keys - queries, 2, h, d + e)
+    rows[half:half + b * n, :, :, :d] = kv.reshape(b * n, 2, h, d)
+    if key_extra is not None:
+        rows[half:half + b * n, 0, :, d:] = key_extra.reshape(b * n, 1, e)
+    k, v = rows.unfold(0, keys, queries).permute(1, 0, 2, 4, 3).unbind(0)  # unfold: (B * W, 2, H, D + E, K)
+    return k, v
+
+
 class WindowedAttention(nn.Module):
     """Gated multi-head attention of each query block over its key window, with a bias per head.
 
-    x: (B, N, C); bias: (B, W, H, Q, K), a large negative value at keys to ignore.
-    ``query_extra`` (B, N, H, E) and ``key_extra`` (B, N, E), if given, add
+    x: (B, N, C); bias: (B, W, H, Q, K), a large negative value at keys to ignore, which
+    must include the keys off either end of the N atoms (:func:`key_value_windows`).
+    ``query_extra`` (B, N, H, E) and ``key_extra`` (B, N, E), both or neither, add
     query_extra[query] . key_extra[key] to each head's logits
     (:func:`dynafold.model.layers.bilinear_channels`).
     """
@@ -62,13 +84,11 @@ class WindowedAttention(nn.Module):
         h, d = self.heads, c // self.heads
         xn = self.norm(x)
         q, g = self.qg(xn).view(b, n, 2, h, d).unbind(2)
-        kv = self.kv(xn).view(b, n, 2, h, d)
-        if query_extra is not None and key_extra is not None:
-            q, k, v = bilinear_channels(q, *kv.unbind(2), query_extra, key_extra)
-            kv = torch.stack([k, v], dim=2)
+        if query_extra is not None:
+            q = bilinear_query(q, query_extra)
         # (B * W, H, Q|K, D): 4-D inputs take the fused CPU kernel, 5-D ones the unfused path
         q = query_windows(q, self.queries).transpose(2, 3).flatten(0, 1)
-        k, v = key_windows(kv, self.queries, self.keys).permute(0, 1, 3, 4, 2, 5).flatten(0, 1).unbind(1)
+        k, v = key_value_windows(self.kv(xn).view(b, n, 2, h, d), key_extra, self.queries, self.keys)
         o = nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=bias.flatten(0, 1).to(q.dtype),
                                                        scale=1.0 / math.sqrt(d))[..., :d]
         o = o.reshape(b, -1, h, self.queries, d).transpose(2, 3).reshape(b, n, c)

@@ -28,6 +28,13 @@ class Transition(nn.Module):
         return self.out(nn.functional.silu(self.a(x)) * self.b(x))
 
 
+def bilinear_query(q: torch.Tensor, query_extra: torch.Tensor) -> torch.Tensor:
+    """Queries (B, N, H, D) with the channels of query_extra (B, N, H, E) appended, scaled so that
+    attention with ``scale=1 / sqrt(D)`` adds query_extra . key_extra to the logits when the keys
+    carry key_extra in the same channels (:func:`bilinear_channels`)."""
+    return torch.cat([q, query_extra * math.sqrt(q.shape[-1])], dim=-1)
+
+
 def bilinear_channels(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, query_extra: torch.Tensor,
                       key_extra: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Queries, keys and values with E more channels, so that the attention logits of each head
@@ -40,7 +47,7 @@ def bilinear_channels(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, query_e
     """
     b, n, h, d = k.shape
     e = key_extra.shape[-1]
-    q = torch.cat([q, query_extra * math.sqrt(d)], dim=-1)
+    q = bilinear_query(q, query_extra)
     k = torch.cat([k, key_extra[:, :, None].expand(b, n, h, e)], dim=-1)
     v = torch.cat([v, v.new_zeros(b, n, h, e)], dim=-1)
     return q, k, v

@@ -30,7 +30,7 @@ def test_attention_sees_only_its_window_and_valid_keys():
     attn = WindowedAttention(16, 2, q, k)
     x = torch.randn(1, n, 16)
     inside = key_windows(torch.ones(1, n, 1), q, k)[..., 0] > 0
-    bias = torch.where(inside, 0.0, -1e9)[:, :, None, None, :].expand(1, n // q, 2, q, k)
+    bias = torch.where(inside, 0.0, -1e9)[None, :, :, None, :].expand(2, 1, n // q, q, k)
     ref = attn(x, bias)
     moved = x.clone()
     moved[:, 60] += 5.0 * torch.randn(16)  # atom 60 lies in the key windows of blocks 6 and 7 only
@@ -39,7 +39,7 @@ def test_attention_sees_only_its_window_and_valid_keys():
     assert changed[48:].all() and not changed[:48].any()
     # a masked key does not count at all
     not_60 = key_windows((torch.arange(n) != 60).float()[None, :, None], q, k)[..., 0] > 0
-    masked = torch.where(not_60[:, :, None, None, :], bias, -1e9)
+    masked = torch.where(not_60[None, :, :, None, :], bias, -1e9)
     a = attn(x, masked)
     b = attn(moved, masked)
     assert torch.allclose(a[:, :60], b[:, :60], atol=1e-6)
@@ -59,9 +59,9 @@ def test_samples_of_a_batch_do_not_see_each_other():
     x = 100 * torch.randn(3, n, 16)
     atoms = key_windows(torch.arange(1, n + 1, dtype=torch.float32)[None, :, None], q, k)[..., 0]
     inside = (atoms > 0) & (atoms <= real)
-    bias = torch.randn(3, n // q, 2, q, k) + torch.where(inside, 0.0, -1e9)[:, :, None, None, :]
+    bias = torch.randn(2, 3, n // q, q, k) + torch.where(inside, 0.0, -1e9)[None, :, :, None, :]
     query_extra, key_extra = torch.randn(3, n, 2, 3), 10 * torch.randn(3, n, 3)
     together = attn(x, bias, query_extra, key_extra)
     for s in range(3):
-        alone = attn(x[s:s + 1], bias[s:s + 1], query_extra[s:s + 1], key_extra[s:s + 1])
+        alone = attn(x[s:s + 1], bias[:, s:s + 1], query_extra[s:s + 1], key_extra[s:s + 1])
         assert torch.equal(together[s:s + 1], alone)

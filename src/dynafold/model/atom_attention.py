@@ -39,7 +39,7 @@ def key_windows(x: torch.Tensor, queries: int, keys: int) -> torch.Tensor:
 
 def key_value_windows(kv: torch.Tensor, key_extra: torch.Tensor | None, queries: int,
                       keys: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Keys and values (B * W, H, K, D + E) of every window, as views of one buffer (no copy per window).
+    """Keys and values (H, B * W, K, D + E) of every window, as views of one buffer (no copy per window).
 
     kv (B, N, 2, H, D) holds the keys and values; key_extra (B, N, E), or None, is appended to
     every head's keys (the values get zeros there: drop the last E channels of the output). The B
@@ -50,22 +50,22 @@ def key_value_windows(kv: torch.Tensor, key_extra: torch.Tensor | None, queries:
     b, n, _, h, d = kv.shape
     e = 0 if key_extra is None else key_extra.shape[-1]
     half = (keys - queries) // 2
-    rows = kv.new_zeros(b * n + keys - queries, 2, h, d + e)
-    rows[half:half + b * n, :, :, :d] = kv.reshape(b * n, 2, h, d)
+    rows = kv.new_zeros(2, h, b * n + keys - queries, d + e)
+    rows[:, :, half:half + b * n, :d] = kv.reshape(b * n, 2, h, d).permute(1, 2, 0, 3)
     if key_extra is not None:
-        rows[half:half + b * n, 0, :, d:] = key_extra.reshape(b * n, 1, e)
-    k, v = rows.unfold(0, keys, queries).permute(1, 0, 2, 4, 3).unbind(0)  # unfold: (B * W, 2, H, D + E, K)
+        rows[0, :, half:half + b * n, d:] = key_extra.reshape(1, b * n, e)
+    k, v = rows.unfold(2, keys, queries).transpose(-1, -2).unbind(0)  # unfold: (2, H, B * W, D + E, K)
     return k, v
 
 
 class WindowedAttention(nn.Module):
     """Gated multi-head attention of each query block over its key window, with a bias per head.
 
-    x: (B, N, C); bias: (B, W, H, Q, K), a large negative value at keys to ignore, which
-    must include the keys off either end of the N atoms (:func:`key_value_windows`).
-    ``query_extra`` (B, N, H, E) and ``key_extra`` (B, N, E), both or neither, add
-    query_extra[query] . key_extra[key] to each head's logits
-    (:func:`dynafold.model.layers.bilinear_channels`).
+    x: (B, N, C); bias: (H, B, W, Q, K), head-major, a large negative value at keys to
+    ignore, which must include the keys off either end of the N atoms
+    (:func:`key_value_windows`). ``query_extra`` (B, N, H, E) and ``key_extra``
+    (B, N, E), both or neither, add query_extra[query] . key_extra[key] to each
+    head's logits (:func:`dynafold.model.layers.bilinear_channels`).
     """
 
     def __init__(self, dim: int, heads: int, queries: int, keys: int) -> None:
@@ -86,12 +86,13 @@ class WindowedAttention(nn.Module):
         q, g = self.qg(xn).view(b, n, 2, h, d).unbind(2)
         if query_extra is not None:
             q = bilinear_query(q, query_extra)
-        # (B * W, H, Q|K, D): 4-D inputs take the fused CPU kernel, 5-D ones the unfused path
-        q = query_windows(q, self.queries).transpose(2, 3).flatten(0, 1)
+        # (H, B * W, Q|K, D): the fused CPU kernel takes 4-D inputs (5-D ones go the unfused path), with
+        # heads first so that the bias of each head is one contiguous block
+        q = q.permute(2, 0, 1, 3).reshape(h, n * b // self.queries, self.queries, q.shape[-1])
         k, v = key_value_windows(self.kv(xn).view(b, n, 2, h, d), key_extra, self.queries, self.keys)
-        o = nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=bias.flatten(0, 1).to(q.dtype),
+        o = nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=bias.flatten(1, 2).to(q.dtype),
                                                        scale=1.0 / math.sqrt(d))[..., :d]
-        o = o.reshape(b, -1, h, self.queries, d).transpose(2, 3).reshape(b, n, c)
+        o = o.reshape(h, b, n, d).permute(1, 2, 0, 3).reshape(b, n, c)
         return self.out(torch.sigmoid(g.reshape(b, n, c)) * o)
 
 
@@ -99,7 +100,7 @@ class AtomTransformer(nn.Module):
     """Layers of windowed attention and transition on per-atom activations.
 
     forward(x (B, N, C), bias) -> (B, N, C), where ``bias(layer)`` gives that
-    layer's attention bias (B, W, H, Q, K) and, optionally, its bilinear
+    layer's attention bias (H, B, W, Q, K) and, optionally, its bilinear
     ``query_extra`` and ``key_extra`` terms (see :class:`WindowedAttention`).
     A layer's bias is made when the layer runs, so only one is held at a time.
     """

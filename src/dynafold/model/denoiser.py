@@ -224,7 +224,7 @@ class Denoiser(nn.Module):
         inverse squared distance, same residue) and the query and key conditioning
         make a pair representation per window; keys that are padding get
         ``_MASKED_KEY_BIAS``; masked pairs only meet masked keys or masked queries,
-        whose outputs are not used. Returns the bias (B, layers, W, H, Q, K) and
+        whose outputs are not used. Returns the bias (B, layers, H, W, Q, K) and
         the template distances (B, W, Q, K).
         """
         cfg = self.cfg
@@ -250,7 +250,7 @@ class Denoiser(nn.Module):
         p = p + self.pair_mlp(p)
         bias = self.pair_to_bias(p) + (mask_k <= 0)[:, :, None, :, None] * _MASKED_KEY_BIAS  # (B, W, Q, K, L * H)
         bias = bias.view(*bias.shape[:4], cfg.atom_encoder_layers + cfg.atom_decoder_layers, cfg.atom_heads)
-        return bias.permute(0, 4, 1, 5, 2, 3).contiguous(), t_dist
+        return bias.permute(0, 4, 5, 1, 2, 3).contiguous(), t_dist
 
     def atom_pair_bias(self, x: torch.Tensor, rot: torch.Tensor, cond: dict[str, torch.Tensor],
                        sigma: torch.Tensor) -> Callable[[int], tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
@@ -263,7 +263,7 @@ class Denoiser(nn.Module):
         features): its x_q part is the same for every key of a query and cancels in
         the softmax, and the rest, (R_q w) . x_k, is bilinear, so it travels as
         query and key channels instead of a (Q, K) tensor per head. Returns
-        ``terms(layer)`` -> (bias (B * S, W, H, Q, K), query_extra (B * S, N, H, 3),
+        ``terms(layer)`` -> (bias (H, B * S, W, Q, K), query_extra (B * S, N, H, 3),
         key_extra (B * S, N, 3)) for layer ``layer`` (encoder layers first).
         """
         cfg = self.cfg
@@ -273,17 +273,18 @@ class Denoiser(nn.Module):
         x_q, x_k = query_windows(flat, wq), key_windows(flat, wq, wk)
         centre = x_q.mean(dim=-2, keepdim=True)  # distances of centred windows lose less to rounding
         dist = torch.cdist(x_q - centre, x_k - centre)  # (B * S, W, Q, K)
-        dev = dist.view(b, n, *dist.shape[1:]).sub_(cond["denoiser_tmpl_dist"][:, None])[:, :, :, None]
+        dev = dist.view(b, n, *dist.shape[1:]).sub_(cond["denoiser_tmpl_dist"][:, None])  # (B, S, W, Q, K)
         weight = self.pair_noisy_to_bias.weight.view(-1, heads, _ATOM_PAIR_NOISY_FEATURES)  # offset (3), distance
         offset_scale = torch.rsqrt(sigma**2 + _LOCAL_SCALE_A**2)[..., None, None, None]  # (B, S, 1, 1, 1)
-        dev_scale = torch.rsqrt(sigma**2 + 1.0)[..., None]  # (B, S, 1)
+        dev_scale = torch.rsqrt(sigma**2 + 1.0)  # (B, S)
 
         def terms(layer: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
             w = weight[layer]  # (H, 4)
-            dev_w = (w[:, 3] * dev_scale)[:, :, None, :, None, None]  # (B, S, 1, H, 1, 1)
-            bias = torch.addcmul(cond["denoiser_atom_bias"][:, layer, None], dev_w, dev)  # (B, S, W, H, Q, K)
+            dev_w = (w[:, 3, None, None] * dev_scale)[..., None, None, None]  # (H, B, S, 1, 1, 1)
+            # head-major (H, B, S, W, Q, K): each head's (W, Q, K) block is contiguous in all three terms
+            bias = torch.addcmul(cond["denoiser_atom_bias"][:, layer].transpose(0, 1)[:, :, None], dev_w, dev)
             u = torch.einsum("bnji,hi->bnhj", rot, w[:, :3])[:, None] * offset_scale  # (B, S, N, H, 3): R_q w
-            return bias.flatten(0, 1), u.reshape(b * n, na, heads, 3), flat
+            return bias.flatten(1, 2), u.reshape(b * n, na, heads, 3), flat
 
         return terms
 

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from dynafold.const import METHOD_STEP_SCALE, SAMPLING_STEPS, SIGMA_DATA
 from dynafold.errors import ConfigError
 
-TRIANGLE_LOGITS_PER_CHUNK = 1 << 23  # attention logits of triangle attention held at once
+TRIANGLE_LOGITS_PER_CHUNK = 1 << 21  # attention logits of triangle attention held at once (8 MiB in float32)
 
 
 def triangle_rows_per_chunk(n_residues: int, heads: int) -> int:

@@ -215,3 +215,12 @@ def test_progress_lines_and_no_lightning_noise(nmr_store, tmp_path):
         assert "/s, " in line and " left, loss " in line and "denoising " in line and "smooth_lddt " in line
     for noise in ("litlogger", "LeafSpec", "IterableDataset", "GPU available", "Trainer.fit"):
         assert noise not in res.stderr
+
+
+def test_cli_template_frames_reach_the_run_config(nmr_store, tmp_path):
+    from dynafold.cli import main
+
+    out = tmp_path / "tf"
+    main(["train", "--data", str(nmr_store), "--preset", "tiny", "--out", str(out), "--max-steps", "2",
+          "--accelerator", "cpu", "--template-frames", "4"])
+    assert json.loads((out / "config.json").read_text())["train"]["template_frames"] == 4

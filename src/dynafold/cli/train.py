@@ -35,8 +35,12 @@ def loss_line(terms: dict[str, float]) -> str:
 @click.option("--val-systems", default="", help="Comma-separated store systems held out for validation.")
 @click.option("--systems", "systems_file", default=None, type=click.Path(exists=True, dir_okay=False),
               help="File of store systems to train on, one per line (default: all but --val-systems).")
+@click.option("--template-frames", type=click.IntRange(min=1), default=None,
+              help="Evenly spaced conformers of each ensemble that may serve as an item's template "
+                   "(default: the preset's; 1: always the first).")
 def train(store: str, preset: str, out: str, max_steps: int | None, resume: bool, devices: str, num_nodes: int,
-          strategy: str, accelerator: str, seed: int, val_systems: str, systems_file: str | None) -> None:
+          strategy: str, accelerator: str, seed: int, val_systems: str, systems_file: str | None,
+          template_frames: int | None) -> None:
     """Train an ensemble model on a prepared store.
 
     Ctrl-C (SIGINT) or SIGTERM ends the run after the current step with a
@@ -74,7 +78,7 @@ def train(store: str, preset: str, out: str, max_steps: int | None, resume: bool
                                      devices=int(devices) if devices.isdigit() else devices, num_nodes=num_nodes,
                                      strategy=strategy, accelerator=accelerator, seed=seed,
                                      val_systems=[s for s in val_systems.split(",") if s],
-                                     train_systems=train_systems,
+                                     train_systems=train_systems, template_frames=template_frames,
                                      progress=lambda step, total, terms: bar.update(step, total, loss_line(terms)),
                                      stop=lambda: bool(received))
     finally:

@@ -37,7 +37,8 @@ class TrainConfig:
     denoise_single_conformer: bool = True  # False: one-conformer systems skip the diffusion terms
     single_conformer_from_step: int = 0  # with denoise_single_conformer: they join the diffusion terms from here
     ensemble_weight: float = 1.0  # how much likelier an ensemble (K > 1) is drawn than a one-conformer system
-    template_frames: int = 1  # evenly spaced conformers of an ensemble that may serve as template (1: the first)
+    # evenly spaced conformers of an ensemble that may serve as template (1: the first; 8 measured in the model card)
+    template_frames: int = 1
     checkpoint_every: int = 250
     log_every: int = 10
     val_every: int = 500  # 0 disables validation
@@ -64,9 +65,9 @@ TRAIN_PRESETS: dict[str, TrainConfig] = {
     "tiny": TrainConfig(max_steps=20, crop_size=24, multiplicity=2, lr=3e-3, warmup_steps=0, ema_decay=0.9,
                         checkpoint_every=5, log_every=1, val_every=0, val_samples=2, val_sample_steps=5),
     "small": TrainConfig(max_steps=5000, crop_size=64, multiplicity=4, p_mean=-1.6,
-                         denoise_single_conformer=True, single_conformer_from_step=4000, ensemble_weight=4.0,
-                         template_frames=8, lr=1e-3, warmup_steps=100, ema_decay=0.995, checkpoint_every=250,
-                         log_every=10, val_every=500, val_samples=8, val_sample_steps=50),
+                         denoise_single_conformer=True, single_conformer_from_step=4000, ensemble_weight=4.0, lr=1e-3,
+                         warmup_steps=100, ema_decay=0.995, checkpoint_every=250, log_every=10, val_every=500,
+                         val_samples=8, val_sample_steps=50),
     "base": TrainConfig(max_steps=100_000, batch_size=8, crop_size=256, crop_mode="spatial", multiplicity=16,
                         lr=1e-3, warmup_steps=1000, ema_decay=0.999, checkpoint_every=1000, log_every=50,
                         val_every=2000, val_samples=25, val_sample_steps=200),

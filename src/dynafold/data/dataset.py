@@ -88,7 +88,7 @@ class EnsembleDataset(Dataset):
             ens = join_atoms(ens, stored.ligands)
         coords14, atom_mask, tokens = token_atom14(ens, self.ligands)
         n_res = coords14.shape[1] - tokens.n_atoms
-        ref = 0
+        ref = 0  # with one template frame nothing is drawn, so the item's other draws stay as they were
         if self.template_frames > 1:
             ref = int(rng.choice(template_candidates(ens.n_conformers, self.template_frames)))
         if (index, ref) not in self._enm:

@@ -65,7 +65,8 @@ class WindowedAttention(nn.Module):
     ignore, which must include the keys off either end of the N atoms
     (:func:`key_value_windows`). ``query_extra`` (B, N, H, E) and ``key_extra``
     (B, N, E), both or neither, add query_extra[query] . key_extra[key] to each
-    head's logits (:func:`dynafold.model.layers.bilinear_channels`).
+    head's logits (:func:`dynafold.model.layers.bilinear_query` on the queries,
+    :func:`key_value_windows` on the keys).
     """
 
     def __init__(self, dim: int, heads: int, queries: int, keys: int) -> None:

@@ -7,7 +7,8 @@ PDB topology. Each round runs ``dynafold evaluate --atoms heavy --ref-frames 100
 once from each tree (alternating which goes first), with PYTHONPATH pointing at
 the tree's ``src``; the base ref is checked out in a temporary git worktree.
 Wall and CPU time (user + system of the child) are printed with their ratios,
-and the JSON files the two trees write must be byte-identical. Then one process
+and the JSON files the two trees write must agree: lDDT and RMSF exactly, the
+pairwise RMSD statistics to 1e-9 A (they may be computed in another order). Then one process
 of this tree times its phases (imports, loading, lDDT ...) the way the command
 runs them.
 
@@ -46,6 +47,17 @@ def make_input(folder: Path) -> list[str]:
     save(replace(ens, coords=ref, bfactors=None), folder / "ref.xtc", folder / "ref.pdb")
     return ["--pred", str(folder / "pred.pdb"), "--ref", str(folder / "ref.xtc"), "--ref-top",
             str(folder / "ref.pdb"), "--atoms", "heavy", "--ref-frames", "100"]
+
+
+def check_same(base: dict, new: dict) -> None:
+    """Stop unless the two trees' scores agree: all exactly but the pairwise RMSD statistics (to 1e-9 A)."""
+    rmsd = [result.pop("pairwise_rmsd_A") for result in (base, new)]
+    if base != new:
+        raise SystemExit(f"the JSON files differ; lDDT scores {base['lddt']} and {new['lddt']}")
+    for which in ("pred", "ref"):
+        for key, value in rmsd[0][which].items():
+            if abs(value - rmsd[1][which][key]) > 1e-9:
+                raise SystemExit(f"pairwise RMSD {which} {key}: {value} and {rmsd[1][which][key]}")
 
 
 def run_once(src: Path, args: list[str], out_json: Path, threads: int) -> tuple[float, float]:
@@ -117,10 +129,7 @@ def main() -> None:
                     wall, cpu = run_once(trees[name], eval_args, tmp / f"{name}.json", args.threads)
                     times[name].append((wall, cpu))
                     print(f"round {r} {name}: wall {wall:.2f} s, CPU {cpu:.2f} s", flush=True)
-                texts = [(tmp / f"{name}.json").read_bytes() for name in trees]
-                if texts[0] != texts[1]:
-                    lddt = [json.loads(text)["lddt"] for text in texts]
-                    raise SystemExit(f"the JSON files differ; lDDT scores {lddt}")
+                check_same(*(json.loads((tmp / f"{name}.json").read_text()) for name in trees))
             print(f"phases of one process of this tree (OMP_NUM_THREADS={args.threads}):", flush=True)
             subprocess.run([sys.executable, "-c", PHASES, eval_args[1], eval_args[3], eval_args[5]], check=True,
                            env={**os.environ, "PYTHONPATH": str(ROOT / "src"), "OMP_NUM_THREADS": str(args.threads)})
@@ -130,7 +139,7 @@ def main() -> None:
         base = np.median([t[i] for t in times["base"]])
         new = np.median([t[i] for t in times["new"]])
         print(f"median {what}: base {base:.2f} s, new {new:.2f} s, base / new {base / new:.2f}")
-    print("JSON files byte-identical in every round")
+    print("JSON files equal in every round (lDDT and RMSF exactly, pairwise RMSD to 1e-9 A)")
 
 
 if __name__ == "__main__":

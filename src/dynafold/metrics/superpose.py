@@ -59,11 +59,21 @@ def pairwise_rmsd(coords: np.ndarray) -> np.ndarray:
     """RMSD after optimal superposition between all pairs of conformers.
 
     coords : (K, N, 3) Angstrom. Returns the (K, K) symmetric matrix, Angstrom.
+
+    From inner products, as Kabsch's fit leaves them (float64): for centred
+    conformers a and b, RMSD^2 = (|a|^2 + |b|^2 - 2 (s1 + s2 + d s3)) / N with
+    s the singular values of the 3 x 3 correlation a^T b and d the sign of its
+    determinant (no reflection). One matrix product gives every correlation.
     """
     x = np.asarray(coords, dtype=np.float64)
-    k = len(x)
+    k, n, _ = x.shape
+    x = x - x.mean(axis=1, keepdims=True)
+    norms = np.square(x).sum(axis=(1, 2))
+    rows = x.transpose(0, 2, 1).reshape(3 * k, n)
+    a, b = np.triu_indices(k, 1)
+    corr = (rows @ rows.T).reshape(k, 3, k, 3).transpose(0, 2, 1, 3)[a, b]  # (pairs, 3, 3)
+    s = np.linalg.svd(corr, compute_uv=False)
+    s[:, 2] *= np.sign(np.linalg.det(corr))
     out = np.zeros((k, k))
-    for a in range(k - 1):
-        fitted = kabsch_fit(x[a + 1:], x[a])
-        out[a, a + 1:] = np.sqrt(((fitted - x[a]) ** 2).sum(-1).mean(-1))
+    out[a, b] = np.sqrt(np.maximum(norms[a] + norms[b] - 2.0 * s.sum(axis=1), 0.0) / n)
     return out + out.T

@@ -25,7 +25,8 @@ CONTACT_MIN_A = 2.5  # the clash check counts pairs under 2.2 A
 CONTACT_SEARCH_A = 3.2  # pairs looked up per round; atoms move far less than the margin within one
 MAX_ROUNDS = 6  # contact look-ups; a round's pushes can make new contacts, found by the next look-up
 ITERATIONS = 30  # L-BFGS iterations per round
-DONE_A = 0.1  # no restraint violated by more than this at the start of a round: done (checks allow 0.2-0.3)
+DONE_A = 0.1  # a conformer with no restraint violated by more than this is left as it is (checks allow 0.2-0.3)
+SETTLED_A = 0.01  # a conformer being relaxed is done when no restraint is violated by more than this
 HISTORY = 10  # L-BFGS memory: 2 x HISTORY copies of the coordinates
 
 
@@ -117,43 +118,75 @@ def _contacts(coords: np.ndarray, r: Restraints) -> np.ndarray:
     return np.concatenate(found) if found else np.zeros((0, 3), dtype=np.int64)
 
 
-def _violations(x, pairs: tuple, contacts: tuple) -> tuple:
-    """How far each restrained distance lies outside its slack, and each contact under ``CONTACT_MIN_A``
-    (Angstrom, <= 0 when satisfied), for conformers x (S, N, 3) torch; pairs (i, j, target, slack),
-    contacts (conformer, i, j)."""
-    i, j, target, slack = pairs
-    cs, ca, cb = contacts
-    covalent = ((x[:, i] - x[:, j]).norm(dim=-1) - target).abs() - slack
-    return covalent, CONTACT_MIN_A - (x[cs, ca] - x[cs, cb]).norm(dim=-1)
+@dataclass(frozen=True)
+class _Energy:
+    """Flat-bottom energy (A^2) of S conformers of N atoms for one round of contacts, with its gradient.
+
+    Rows are the restrained pairs of every conformer, then the contacts; ``links`` (rows x S N, sparse)
+    gives each row's x_i - x_j from the flat coordinates (S N, 3) in one product, and its transpose
+    gathers the gradient back onto the atoms.
+    """
+
+    links: object  # scipy.sparse CSR matrix
+    links_t: object
+    target_A: np.ndarray  # (S M,) restrained distances, each conformer's rows in turn
+    slack_A: np.ndarray  # (S M,)
+
+    @classmethod
+    def build(cls, n_conformers: int, r: Restraints, contacts: np.ndarray) -> _Energy:
+        """The energy of ``n_conformers`` conformers under ``r`` and the contacts (conformer, i, j)."""
+        from scipy.sparse import csr_matrix
+
+        frame = (np.arange(n_conformers) * r.n_atoms)[:, None]
+        cs, ca, cb = contacts.T
+        first = np.concatenate([(frame + r.pairs[:, 0]).ravel(), cs * r.n_atoms + ca])
+        second = np.concatenate([(frame + r.pairs[:, 1]).ravel(), cs * r.n_atoms + cb])
+        rows = np.arange(len(first))
+        links = csr_matrix((np.repeat([1.0, -1.0], len(first)), (np.tile(rows, 2), np.concatenate([first, second]))),
+                           shape=(len(first), n_conformers * r.n_atoms))
+        return cls(links, links.T.tocsr(), np.tile(r.target_A, n_conformers), np.tile(r.slack_A, n_conformers))
+
+    def violations(self, flat: np.ndarray) -> np.ndarray:
+        """How far each row lies outside its slack, or each contact under ``CONTACT_MIN_A`` (A, <= 0 when
+        satisfied), at the flat coordinates ``flat`` (S N 3,) float64."""
+        return self._rows(flat)[2]
+
+    def __call__(self, flat: np.ndarray) -> tuple[float, np.ndarray]:
+        """Energy and gradient (S N 3,) at the flat coordinates ``flat`` (S N 3,) float64."""
+        delta, dist, violation, direction = self._rows(flat)
+        excess = np.maximum(violation, 0.0)
+        scale = np.divide(2.0 * excess * direction, dist, out=np.zeros_like(dist), where=dist > 0)
+        return float(np.square(excess).sum()), (self.links_t @ (scale[:, None] * delta)).ravel()
+
+    def _rows(self, flat: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Per row: x_i - x_j (rows, 3), its length, the violation, and d violation / d length (+-1)."""
+        delta = self.links @ flat.reshape(-1, 3)
+        dist = np.sqrt(np.einsum("ij,ij->i", delta, delta))
+        m = len(self.target_A)
+        off = dist[:m] - self.target_A
+        violation = np.concatenate([np.abs(off) - self.slack_A, CONTACT_MIN_A - dist[m:]])
+        return delta, dist, violation, np.concatenate([np.sign(off), -np.ones(len(dist) - m)])
 
 
 def relax(coords: np.ndarray, r: Restraints, max_rounds: int = MAX_ROUNDS, iterations: int = ITERATIONS
           ) -> np.ndarray:
     """Conformers (S, N, 3) Angstrom moved to satisfy the restraints ``r`` (L-BFGS on the flat-bottom energy).
 
-    Each round looks the contact pairs up again and runs ``iterations`` L-BFGS steps; rounds stop when no
-    restraint is violated by more than ``DONE_A`` or after ``max_rounds``. Returns (S, N, 3) float32.
+    One conformer at a time, in rounds: each round looks the contact pairs up again and runs at most
+    ``iterations`` L-BFGS steps (scipy's L-BFGS-B, float64). A conformer with no restraint violated by
+    more than ``DONE_A`` is left as it is; one that needs relaxing is relaxed until none is violated by
+    more than ``SETTLED_A``, or for ``max_rounds`` rounds. Returns (S, N, 3) float32.
     """
-    import torch
+    from scipy.optimize import minimize
 
-    x = torch.tensor(np.asarray(coords), dtype=torch.float32, requires_grad=True)
-    pairs = (torch.from_numpy(r.pairs[:, 0]), torch.from_numpy(r.pairs[:, 1]),
-             torch.from_numpy(r.target_A).float(), torch.from_numpy(r.slack_A).float())
-    for _ in range(max_rounds):
-        contacts = tuple(torch.from_numpy(_contacts(x.detach().numpy(), r)).T)
-        with torch.no_grad():
-            covalent, contact = _violations(x, pairs, contacts)
-            if float(torch.cat([covalent.flatten(), contact, covalent.new_zeros(1)]).max()) <= DONE_A:
+    out = np.array(coords, dtype=np.float64)
+    for x in out:  # one conformer at a time: each converges on its own
+        for done in [DONE_A] + [SETTLED_A] * (max_rounds - 1):
+            energy = _Energy.build(1, r, _contacts(x[None], r))
+            if energy.violations(x.ravel()).max(initial=0.0) <= done:
                 break
-        optimizer = torch.optim.LBFGS([x], max_iter=iterations, history_size=HISTORY, line_search_fn="strong_wolfe",
-                                      tolerance_grad=1e-6, tolerance_change=1e-10)
-
-        def energy() -> torch.Tensor:
-            optimizer.zero_grad()
-            covalent, contact = _violations(x, pairs, contacts)
-            e = torch.relu(covalent).square().sum() + torch.relu(contact).square().sum()
-            e.backward()
-            return e
-
-        optimizer.step(energy)
-    return x.detach().numpy().astype(np.float32)
+            result = minimize(energy, x.ravel(), method="L-BFGS-B", jac=True,
+                              options={"maxiter": iterations, "maxfun": iterations * 5 // 4, "maxcor": HISTORY,
+                                       "gtol": 1e-6, "ftol": 1e-10})
+            x[:] = result.x.reshape(x.shape)
+    return out.astype(np.float32)

@@ -176,6 +176,14 @@ def _processes_naming(path: Path) -> list[str]:
     return found
 
 
+def _slow_and_interruptible() -> None:
+    """Child set-up: lowest priority, so the polling test wakes first on a busy machine, and Ctrl-C's
+    default action, which a shell without job control sets to ignored in background jobs (and
+    children inherit)."""
+    os.nice(19)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("signum", "workers"), [("SIGINT", "1"), ("SIGTERM", "2")])
 def test_signal_mid_way_then_rerun_completes(shared_data, tmp_path, signum, workers) -> None:
@@ -183,8 +191,7 @@ def test_signal_mid_way_then_rerun_completes(shared_data, tmp_path, signum, work
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "dynafold", "prepare", "xray", str(shared_data / "xray"),
                              "--out", str(out), "--workers", workers, "--quiet"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            preexec_fn=lambda: os.nice(19))  # the polling test wakes first on a busy machine
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_slow_and_interruptible)
     try:
         while len(system_files(out)) < 2 and proc.poll() is None:
             time.sleep(0.02)

@@ -73,6 +73,23 @@ def test_pairwise_rmsd_matches_mdtraj(adk):
         np.testing.assert_allclose(got[a][off], md.rmsd(traj, traj, a)[off] * 10.0, atol=1e-3)
 
 
+
+def test_pairwise_rmsd_in_blocks_equals_each_pairs_kabsch_fit(adk, monkeypatch):
+    """Blocks of a few conformers give the RMSD of each pair's own Kabsch fit (float64), a mirror image
+    included (no reflection allowed)."""
+    from dynafold.metrics import superpose
+
+    _, ens = adk
+    x = ens.ca().coords[:9].astype(np.float64)
+    x[8] = x[7] * np.array([1.0, 1.0, -1.0])
+    want = np.zeros((9, 9))
+    for a in range(9):
+        want[a] = np.sqrt(((kabsch_fit(x, x[a]) - x[a]) ** 2).sum(-1).mean(-1))
+    monkeypatch.setattr(superpose, "_PAIRS_PER_BLOCK", 20)  # blocks of 2 conformers
+    got = pairwise_rmsd(x)
+    np.testing.assert_allclose(got, want, atol=1e-9)
+    assert got[7, 8] > 1.0 and (got == got.T).all()
+
 def test_kabsch_recovers_a_rotation():
     rng = np.random.default_rng(1)
     x = rng.normal(size=(30, 3)) * 5

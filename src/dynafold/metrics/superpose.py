@@ -7,6 +7,8 @@ import numpy as np
 # iterative fitting to the mean stops when the mean moves less than this (Angstrom RMS)
 _MEAN_TOL_A = 1e-4
 _MEAN_MAX_ITER = 50
+# conformer pairs whose 3 x 3 correlations pairwise_rmsd holds at once (72 bytes each)
+_PAIRS_PER_BLOCK = 1 << 18
 
 
 def kabsch_fit(mobile: np.ndarray, target: np.ndarray, fit_index: np.ndarray | None = None) -> np.ndarray:
@@ -63,17 +65,23 @@ def pairwise_rmsd(coords: np.ndarray) -> np.ndarray:
     From inner products, as Kabsch's fit leaves them (float64): for centred
     conformers a and b, RMSD^2 = (|a|^2 + |b|^2 - 2 (s1 + s2 + d s3)) / N with
     s the singular values of the 3 x 3 correlation a^T b and d the sign of its
-    determinant (no reflection). One matrix product gives every correlation.
+    determinant (no reflection). One matrix product per block of conformers a
+    gives their correlations with every b > a; blocks hold at most
+    ``_PAIRS_PER_BLOCK`` pairs, so memory stays bounded for long trajectories.
     """
     x = np.asarray(coords, dtype=np.float64)
     k, n, _ = x.shape
     x = x - x.mean(axis=1, keepdims=True)
     norms = np.square(x).sum(axis=(1, 2))
     rows = x.transpose(0, 2, 1).reshape(3 * k, n)
-    a, b = np.triu_indices(k, 1)
-    corr = (rows @ rows.T).reshape(k, 3, k, 3).transpose(0, 2, 1, 3)[a, b]  # (pairs, 3, 3)
-    s = np.linalg.svd(corr, compute_uv=False)
-    s[:, 2] *= np.sign(np.linalg.det(corr))
     out = np.zeros((k, k))
-    out[a, b] = np.sqrt(np.maximum(norms[a] + norms[b] - 2.0 * s.sum(axis=1), 0.0) / n)
+    step = max(1, _PAIRS_PER_BLOCK // max(1, k))
+    for a0 in range(0, k - 1, step):
+        a1 = min(k, a0 + step)
+        block = (rows[3 * a0:3 * a1] @ rows[3 * a0:].T).reshape(a1 - a0, 3, k - a0, 3).transpose(0, 2, 1, 3)
+        a, b = np.nonzero(np.arange(a0, k)[None] > np.arange(a0, a1)[:, None])  # pairs b > a, block offsets
+        corr = block[a, b]
+        s = np.linalg.svd(corr, compute_uv=False)
+        s[:, 2] *= np.sign(np.linalg.det(corr))
+        out[a + a0, b + a0] = np.sqrt(np.maximum(norms[a + a0] + norms[b + a0] - 2.0 * s.sum(axis=1), 0.0) / n)
     return out + out.T

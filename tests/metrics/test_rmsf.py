@@ -73,7 +73,6 @@ def test_pairwise_rmsd_matches_mdtraj(adk):
         np.testing.assert_allclose(got[a][off], md.rmsd(traj, traj, a)[off] * 10.0, atol=1e-3)
 
 
-
 def test_pairwise_rmsd_in_blocks_equals_each_pairs_kabsch_fit(adk, monkeypatch):
     """Blocks of a few conformers give the RMSD of each pair's own Kabsch fit (float64), a mirror image
     included (no reflection allowed)."""
@@ -89,6 +88,7 @@ def test_pairwise_rmsd_in_blocks_equals_each_pairs_kabsch_fit(adk, monkeypatch):
     got = pairwise_rmsd(x)
     np.testing.assert_allclose(got, want, atol=1e-9)
     assert got[7, 8] > 1.0 and (got == got.T).all()
+
 
 def test_kabsch_recovers_a_rotation():
     rng = np.random.default_rng(1)

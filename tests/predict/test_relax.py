@@ -57,6 +57,7 @@ def test_damaged_nmr_conformers_are_repaired_and_sound_ones_kept(shared_data):
     assert (shift[1:] > 0).all()
     assert shift[3] < 0.3 * np.sqrt(3)  # less than the noise that was added
 
+
 def test_disulfides_stay_bonded(shared_data):
     """Hen lysozyme 1aki, 4 disulfides: SG-SG pairs are bonds, not contacts to push apart."""
     ens = load(shared_data / "xray" / "1aki.pdb").protein()

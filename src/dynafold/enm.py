@@ -125,6 +125,59 @@ def _rigid_modes(ca_A: np.ndarray, model: str) -> np.ndarray:
     return q
 
 
+def anm_factor(ca_A: np.ndarray) -> np.ndarray:
+    """A factor F (3N, 3N) float64 of the ANM covariance, ``F F^T = pinv(H)`` (kT / gamma units).
+
+    Gaussian displacements ``F z`` (z standard normal, rows x, y, z of each
+    C-alpha atom in turn) have the ANM's covariance. Block-diagonal over the
+    connected parts of the network; within a part, F is the inverse Cholesky
+    factor of the lifted Hessian with the rigid-body modes projected out
+    (the eigenvectors over the square roots of the eigenvalues as the fallback).
+    Residues alone in their part get zero rows.
+    """
+    from scipy.sparse.csgraph import connected_components
+
+    x = np.asarray(ca_A, dtype=np.float64)
+    _, labels = connected_components(cdist(x, x) < ANM_CUTOFF_A, directed=False)
+    factor = np.zeros((3 * len(x), 3 * len(x)))
+    for part in np.unique(labels):
+        idx = np.flatnonzero(labels == part)
+        if len(idx) < 2:
+            continue
+        hessian = anm_hessian(x[idx])
+        part_factor = _lifted_factor(hessian, _rigid_modes(x[idx], "anm")) if len(idx) >= MIN_RESIDUES else None
+        if part_factor is None:
+            values, vectors = nonzero_modes(hessian)
+            part_factor = vectors / np.sqrt(values)
+        rows = (3 * idx[:, None] + np.arange(3)).ravel()
+        factor[np.ix_(rows, rows[: part_factor.shape[1]])] = part_factor
+    return factor
+
+
+def _lifted_factor(matrix: np.ndarray, zero_modes: np.ndarray) -> np.ndarray | None:
+    """F with ``F F^T = pinv(matrix)`` for a PSD matrix whose null space is exactly ``zero_modes``; None otherwise.
+
+    ``inv(M + c Q Q^T) = U^-1 U^-T`` (U its upper Cholesky factor); projecting
+    the zero modes out of ``U^-1`` leaves the pseudo-inverse.
+    """
+    from scipy.linalg import LinAlgError, cholesky
+    from scipy.linalg.lapack import dtrtri
+
+    lift = float(np.mean(np.diag(matrix))) or 1.0
+    try:
+        upper = cholesky(matrix + lift * (zero_modes @ zero_modes.T))
+    except LinAlgError:
+        return None
+    factor, info = dtrtri(upper, lower=0)
+    if info != 0:
+        return None
+    factor -= zero_modes @ (zero_modes.T @ factor)
+    msf = np.square(factor).sum(axis=1)
+    if not np.isfinite(msf).all() or msf.max() * lift * ZERO_MODE_TOL > 1.0:
+        return None  # a soft extra zero mode: the eigen route cuts it
+    return factor
+
+
 def _lifted_inverse(matrix: np.ndarray, zero_modes: np.ndarray) -> np.ndarray | None:
     """pinv(matrix) for a PSD matrix whose null space is exactly ``zero_modes``; None otherwise."""
     from scipy.linalg import LinAlgError, cho_factor, cho_solve

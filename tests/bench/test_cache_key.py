@@ -54,11 +54,23 @@ def test_sampler_settings_are_part_of_the_key(tmp_path, monkeypatch):
     weights.write_bytes(b"w")
     monkeypatch.setattr(checkpoint, "SHIPPED_CHECKPOINT", weights)
     keys = {key("dynafold-md", Settings(**change)) for change in
-            ({}, {"steps": 10}, {"step_scale": 1.0}, {"noise_scale": 1.0}, {"relax": False})}
-    assert len(keys) == 5
+            ({}, {"steps": 10}, {"step_scale": 1.0}, {"noise_scale": 1.0}, {"enm_noise": 0.0}, {"relax": False})}
+    assert len(keys) == 6
 
 
-@pytest.mark.parametrize("bad", [{"steps": 1}, {"step_scale": 0.0}, {"noise_scale": -1.0}])
+def test_sampler_defaults_are_part_of_the_key(tmp_path, monkeypatch):
+    """A release that changes a method's default sampler settings does not reuse older results."""
+    from dynafold import const
+
+    weights = tmp_path / "shipped.safetensors"
+    weights.write_bytes(b"w")
+    monkeypatch.setattr(checkpoint, "SHIPPED_CHECKPOINT", weights)
+    before = key("dynafold-md")
+    monkeypatch.setitem(const.METHOD_ENM_NOISE, "md", 0.5)
+    assert key("dynafold-md") != before
+
+
+@pytest.mark.parametrize("bad", [{"steps": 1}, {"step_scale": 0.0}, {"noise_scale": -1.0}, {"enm_noise": 1.5}])
 def test_bad_sampler_settings_are_refused(bad):
     with pytest.raises(DynafoldInputError):
         Settings(**bad)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import dynafold.enm as network
 from dynafold.bench import enm
 from dynafold.io import load
 
@@ -44,20 +45,20 @@ def _loop_hessian(x, cutoff):
 
 def test_gnm_matches_pinv_of_loop_kirchhoff(ca_1gya):
     g = _loop_kirchhoff(ca_1gya, 7.3)
-    np.testing.assert_array_equal(enm.gnm_kirchhoff(ca_1gya), g)
+    np.testing.assert_array_equal(network.gnm_kirchhoff(ca_1gya), g)
     expected = np.diag(np.linalg.pinv(g, rcond=1e-8, hermitian=True))
     np.testing.assert_allclose(enm.raw_msf(ca_1gya, "gnm"), expected, rtol=1e-8)
-    assert len(enm.nonzero_modes(g)[0]) == len(g) - 1
+    assert len(network.nonzero_modes(g)[0]) == len(g) - 1
 
 
 def test_anm_matches_pinv_of_loop_hessian(ca_1gya):
     x = ca_1gya[:60]
     h = _loop_hessian(x, 15.0)
-    np.testing.assert_allclose(enm.anm_hessian(x), h, atol=1e-12)
+    np.testing.assert_allclose(network.anm_hessian(x), h, atol=1e-12)
     inv = np.linalg.pinv(h, rcond=1e-8, hermitian=True)
     expected = np.array([np.trace(inv[3 * i:3 * i + 3, 3 * i:3 * i + 3]) for i in range(len(x))])
     np.testing.assert_allclose(enm.raw_msf(x, "anm"), expected, rtol=1e-7)
-    assert len(enm.nonzero_modes(h)[0]) == 3 * len(x) - 6  # six rigid-body modes
+    assert len(network.nonzero_modes(h)[0]) == 3 * len(x) - 6  # six rigid-body modes
 
 
 def test_enm_fluctuations_track_md_rmsf(shared_data):
@@ -181,3 +182,43 @@ def test_disconnected_parts_are_inverted_apart(ca_1gya):
         if model == "anm":
             full = np.einsum("iaja->ij", full.reshape(80, 3, 80, 3))
         np.testing.assert_allclose(cov, full, rtol=1e-5, atol=1e-8)
+
+
+def test_anm_factor_gives_the_anm_covariance(ca_1gya):
+    """F F^T = pinv(H) (plain pseudo-inverse of the loop-built Hessian), per connected part; a lone residue does not move."""
+    from dynafold.enm import anm_factor
+
+    x = ca_1gya[:40]
+    expected = np.linalg.pinv(_loop_hessian(x, 15.0), rcond=1e-8, hermitian=True)
+    factor = anm_factor(x)
+    np.testing.assert_allclose(factor @ factor.T, expected, rtol=1e-6, atol=1e-9 * np.abs(expected).max())
+    both = np.concatenate([x, x + 100.0, [[300.0, 0.0, 0.0]]])
+    factor = anm_factor(both)
+    cov = factor @ factor.T
+    np.testing.assert_allclose(cov[:120, :120], expected, rtol=1e-6, atol=1e-9 * np.abs(expected).max())
+    np.testing.assert_allclose(cov[120:240, 120:240], expected, rtol=1e-6, atol=1e-9 * np.abs(expected).max())
+    assert not cov[:120, 120:].any() and not factor[240:].any()
+
+
+def test_template_anm_noise_scales_to_unit_noise_and_skips_ligands(ca_1gya):
+    from dynafold.const import CA_SLOT
+    from dynafold.data.features import template_anm_noise
+    from dynafold.enm import anm_factor
+
+    n = 30
+    coords = np.zeros((n + 2, 14, 3))
+    coords[:n, CA_SLOT] = ca_1gya[:n]
+    coords[n:, CA_SLOT] = ca_1gya[:2] + 1.0  # two ligand atoms
+    mask = np.zeros((n + 2, 14), dtype=bool)
+    mask[:, CA_SLOT] = True
+    mask[7, CA_SLOT] = False  # a residue without C-alpha
+    ligand = np.arange(n + 2) >= n
+    noise = template_anm_noise(coords, mask, ligand)
+    keep = mask[:, CA_SLOT] & ~ligand
+    assert noise.shape == (n + 2, 3, 3 * keep.sum()) and noise.dtype == np.float32
+    assert not noise[~keep].any()
+    msf = np.square(noise[keep]).sum(axis=(1, 2))
+    assert msf.mean() == pytest.approx(3.0, rel=1e-5)
+    raw = anm_factor(ca_1gya[:n][keep[:n]])
+    raw_msf = np.square(raw).sum(axis=1).reshape(-1, 3).sum(axis=1)
+    np.testing.assert_allclose(msf / msf.mean(), raw_msf / raw_msf.mean(), rtol=1e-4)

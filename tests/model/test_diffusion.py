@@ -9,7 +9,7 @@ import torch
 
 from dynafold.model import DynafoldModel
 from dynafold.model.config import MODEL_PRESETS, SamplerConfig
-from dynafold.model.diffusion import edm_preconditioning, noise_schedule, sample
+from dynafold.model.diffusion import edm_preconditioning, fresh_noise, noise_schedule, sample
 
 from rigid_motion import random_rigid, transform
 
@@ -165,14 +165,49 @@ def test_denoiser_output_of_an_item_does_not_depend_on_its_batch(model, trp_batc
 
 
 def test_method_sampler_defaults_and_overrides():
-    from dynafold.const import METHOD_STEP_SCALE
+    from dynafold.const import METHOD_ENM_NOISE, METHOD_GAMMA_MIN_A, METHOD_STEP_SCALE
     from dynafold.model.config import method_sampler
 
     assert method_sampler("md").step_scale == METHOD_STEP_SCALE["md"] == 0.9
     assert method_sampler("xray").step_scale == METHOD_STEP_SCALE["xray"] == 1.5
+    for method in ("md", "nmr"):
+        assert method_sampler(method).enm_noise == METHOD_ENM_NOISE[method] > 0
+        assert method_sampler(method).gamma_min == METHOD_GAMMA_MIN_A[method] < SamplerConfig().gamma_min
+    xray = method_sampler("xray")
+    assert (xray.enm_noise, xray.gamma_min) == (0.0, SamplerConfig().gamma_min)  # isotropic noise down to 1 A
+    assert method_sampler("md", enm_noise=0.0, gamma_min=1.0).enm_noise == 0.0
     assert method_sampler("md").sigma_min == method_sampler("xray").sigma_min == SamplerConfig().sigma_min
     assert method_sampler("other").step_scale == SamplerConfig().step_scale
     custom = method_sampler("md", step_scale=1.3, noise_scale=0.9, sigma_min=None)
     assert (custom.step_scale, custom.noise_scale, custom.steps) == (1.3, 0.9, SamplerConfig().steps)
     assert custom.sigma_min == SamplerConfig().sigma_min  # None keeps the default
     assert method_sampler("xray", sigma_min=0.05).sigma_min == 0.05
+
+
+def test_fresh_noise_without_the_network_is_plain_normal_noise():
+    shape = (1, 3, 4, 2, 3)
+    plain = torch.randn(shape, generator=torch.Generator().manual_seed(3))
+    for anm, share in ((None, 0.5), (torch.ones(1, 4, 3, 6), 0.0)):
+        got = fresh_noise(shape, torch.Generator().manual_seed(3), anm, share)
+        torch.testing.assert_close(got, plain, atol=0, rtol=0)
+
+
+def test_fresh_noise_moves_residues_with_the_network_covariance():
+    """share 1: every atom of a residue gets the residue's displacement, with covariance F F^T; a token
+    without rows (a ligand atom) keeps unit isotropic noise; share 0.3 mixes the two variances."""
+    gen = torch.Generator().manual_seed(0)
+    factor = torch.randn(3, 3, 5, generator=gen)  # 3 residues, 5 amplitudes
+    anm = torch.cat([factor, torch.zeros(1, 3, 5)])[None]  # token 3: a ligand atom
+    n = 40_000
+    noise = fresh_noise((1, n, 4, 2, 3), gen, anm, 1.0)[0]  # (S, R, A, 3)
+    torch.testing.assert_close(noise[:, :3, 0], noise[:, :3, 1], atol=0, rtol=0)
+    disp = noise[:, :3, 0].reshape(n, 9).double()
+    expected = (factor.reshape(9, 5) @ factor.reshape(9, 5).T).double()
+    cov = disp.T @ disp / n
+    assert (cov - expected).abs().max() < 0.1 * expected.diagonal().max()
+    ligand = noise[:, 3].reshape(n, 6).double()
+    torch.testing.assert_close(ligand.T @ ligand / n, torch.eye(6, dtype=torch.float64), atol=0.05, rtol=0)
+    mixed = fresh_noise((1, n, 4, 2, 3), gen, anm, 0.3)[0]
+    var = mixed[:, :3].double().square().mean(0)  # (R, A, 3): 0.7 + 0.3 F F^T diagonal
+    torch.testing.assert_close(var, (0.7 + 0.3 * expected.diagonal().view(3, 1, 3)).expand(3, 2, 3),
+                               atol=0.05 * float(expected.diagonal().max()), rtol=0)

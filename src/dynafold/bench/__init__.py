@@ -29,11 +29,11 @@ REFERENCE_FRAME_RULE = ("ref_frames reference conformers drawn without replaceme
 def benchmark(targets_csv: str | os.PathLike, generators: list[str], out: str | os.PathLike, *,
               samples: int = 100, ref_frames: int = 200, seed: int = 0, atoms: str = "ca",
               steps: int | None = None, step_scale: float | None = None, noise_scale: float | None = None,
-              relax: bool = True, workers: int = 1, progress: Callable[[int, int, str], None] | None = None,
-              plots: bool = True) -> dict:
+              enm_noise: float | None = None, relax: bool = True, workers: int = 1,
+              progress: Callable[[int, int, str], None] | None = None, plots: bool = True) -> dict:
     """Run the benchmark and write the report to ``out``; returns the results.json content.
 
-    ``steps``, ``step_scale`` and ``noise_scale`` set the sampler of the model
+    ``steps``, ``step_scale``, ``noise_scale`` and ``enm_noise`` set the sampler of the model
     generators (None: the model's default); ``relax`` False keeps their raw conformers
     (no geometry restraints). ``progress(done, total, target_name)``
     is called after each target.
@@ -45,7 +45,7 @@ def benchmark(targets_csv: str | os.PathLike, generators: list[str], out: str | 
     from dynafold.bench.targets import check_target_files, read_targets
 
     settings = Settings(samples=samples, ref_frames=ref_frames, seed=seed, atoms=atoms, steps=steps,
-                        step_scale=step_scale, noise_scale=noise_scale, relax=relax)
+                        step_scale=step_scale, noise_scale=noise_scale, enm_noise=enm_noise, relax=relax)
     gens = parse_generators(list(generators))
     targets = read_targets(targets_csv)
     check_target_files(targets, targets_csv)

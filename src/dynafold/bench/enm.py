@@ -10,8 +10,8 @@ stored in ``enm_scales.json`` beside this module. :func:`fit_scales` remakes it
 from a target list.
 
 Ensembles are drawn so that their expected per-residue mean-square
-displacement equals ``a^2 * raw``: ANM draws Gaussian amplitudes of its normal
-modes, ``x = x0 + a * sum_k z_k v_k / sqrt(lambda_k)``; GNM draws each Cartesian
+displacement equals ``a^2 * raw``: ANM draws ``x = x0 + a F z`` with ``F F^T = pinv(H)``
+(:func:`dynafold.enm.anm_factor`, the sampler's collective noise too); GNM draws each Cartesian
 axis independently from ``N(0, a^2 / 3 * pinv(G))`` (its fluctuations are
 isotropic by construction).
 """
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dynafold.enm import MODELS, anm_hessian, check_model, gnm_kirchhoff, nonzero_modes, raw_msf
+from dynafold.enm import MODELS, anm_factor, check_model, gnm_kirchhoff, nonzero_modes, raw_msf
 from dynafold.ensemble import Ensemble
 from dynafold.errors import DynafoldInputError
 
@@ -56,9 +56,8 @@ def sample_enm(ensemble: Ensemble, model: str, n_samples: int, seed: int | np.ra
     n = len(x0)
     rng = np.random.default_rng(seed)
     if model == "anm":
-        values, vectors = nonzero_modes(anm_hessian(x0))
-        z = rng.standard_normal((n_samples, len(values)))
-        disp = (z / np.sqrt(values)) @ vectors.T
+        factor = anm_factor(x0)
+        disp = rng.standard_normal((n_samples, factor.shape[1])) @ factor.T
         coords = x0 + scale * disp.reshape(n_samples, n, 3)
     else:
         values, vectors = nonzero_modes(gnm_kirchhoff(x0))

@@ -58,14 +58,15 @@ class Generator:
 
     def ensembles(self, target: Target, reference: Ensemble, n_samples: int, seed: int, *,
                   steps: int | None = None, step_scale: float | None = None,
-                  noise_scale: float | None = None, relax: bool = True) -> tuple[Ensemble, Ensemble]:
+                  noise_scale: float | None = None, enm_noise: float | None = None,
+                  relax: bool = True) -> tuple[Ensemble, Ensemble]:
         """The (predicted, reference) pair to score for ``target``.
 
         ``steps``: diffusion steps of the dynafold generators.
 
         ``seed`` is the run's seed; generators that draw samples use a stream
         derived from it and the target name, so each target is reproducible alone.
-        ``steps``, ``step_scale`` and ``noise_scale`` set the model's sampler
+        ``steps``, ``step_scale``, ``noise_scale`` and ``enm_noise`` set the model's sampler
         (None: the model's default) and ``relax`` its geometry restraints; other
         generators ignore them.
         """
@@ -82,7 +83,8 @@ class Generator:
 
             prediction = sample_ensemble(load_input(target), checkpoint=self.arg,
                                          method=MODEL_GENERATORS[self.name], n_samples=n_samples,
-                                         steps=steps, step_scale=step_scale, noise_scale=noise_scale, relax=relax,
+                                         steps=steps, step_scale=step_scale, noise_scale=noise_scale,
+                                         enm_noise=enm_noise, relax=relax,
                                          seed=zlib.crc32(repr(target_seed).encode()))
             return prediction.ensemble, reference
         return adapters.read_files(self.source_files(target), target.name), reference

@@ -37,6 +37,7 @@ class Settings:
     steps: int | None = None  # sampler settings of model generators; None: the model's default
     step_scale: float | None = None
     noise_scale: float | None = None
+    enm_noise: float | None = None
     relax: bool = True  # geometry restraints on the model generators' conformers
 
     def __post_init__(self) -> None:
@@ -49,11 +50,13 @@ class Settings:
         for name, value in (("--step-scale", self.step_scale), ("--noise-scale", self.noise_scale)):
             if value is not None and not value > 0:
                 raise DynafoldInputError(f"{name} must be positive, got {value}")
+        if self.enm_noise is not None and not 0 <= self.enm_noise <= 1:
+            raise DynafoldInputError(f"--enm-noise must be between 0 and 1, got {self.enm_noise}")
 
     def sampler(self) -> dict[str, int | float | bool | None]:
         """The sampler settings, as keyword arguments of ``Generator.ensembles``."""
         return {"steps": self.steps, "step_scale": self.step_scale, "noise_scale": self.noise_scale,
-                "relax": self.relax}
+                "enm_noise": self.enm_noise, "relax": self.relax}
 
 
 def target_files(target: Target) -> dict[str, str]:
@@ -69,8 +72,12 @@ def result_path(out: Path, generator: Generator, target: Target) -> Path:
 
 def cache_key(settings: Settings, generator: Generator, target: Target, hashes: dict[str, str]) -> str:
     """sha256 of everything a per-target result depends on, the model's checkpoint included."""
+    from dynafold import const
+
     sources = {str(p): file_sha256(p) for p in generator.source_files(target)}
-    blob = json.dumps({"version": __version__, "settings": asdict(settings), "generator": [generator.name, generator.arg],
+    defaults = [const.SAMPLING_STEPS, const.METHOD_STEP_SCALE, const.METHOD_ENM_NOISE, const.METHOD_GAMMA_MIN_A]
+    blob = json.dumps({"version": __version__, "settings": asdict(settings), "sampler_defaults": defaults,
+                       "generator": [generator.name, generator.arg],
                        "model_sha256": generator.model_sha256(), "target": target.name, "files": hashes,
                        "sources": sources}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()

@@ -31,6 +31,8 @@ FAILURES_EXIT_CODE = 3  # the report is written, but some generator/target runs 
               help="Sampler step scale of the dynafold generators (default: the model's).")
 @click.option("--noise-scale", type=float, default=None,
               help="Sampler noise scale of the dynafold generators (default: the model's).")
+@click.option("--enm-noise", type=click.FloatRange(0, 1), default=None,
+              help="Share of the dynafold generators' fresh noise drawn from the input's ANM (default: the method's).")
 @click.option("--no-relax", is_flag=True,
               help="Score the dynafold generators' raw conformers: no bond, angle and contact restraints.")
 @click.option("--make-targets-from", metavar="KIND:PATH",
@@ -39,7 +41,7 @@ FAILURES_EXIT_CODE = 3  # the report is written, but some generator/target runs 
               help="With --make-targets-from: keep the names of this split CSV (e.g. atlas_test.csv).")
 def benchmark(targets: Path, generators: tuple[str, ...], out: Path | None, samples: int, steps: int | None,
               ref_frames: int, workers: int, seed: int, atoms: str, step_scale: float | None, noise_scale: float | None,
-              no_relax: bool, make_targets_from: str | None, split: Path | None) -> None:
+              enm_noise: float | None, no_relax: bool, make_targets_from: str | None, split: Path | None) -> None:
     """Score ensemble generators on the targets of TARGETS (CSV: name,reference,reference_topology,input).
 
     Writes OUT/table.md, table.csv, results.json, plots/ and index.html. Every
@@ -65,8 +67,8 @@ def benchmark(targets: Path, generators: tuple[str, ...], out: Path | None, samp
 
     with StepProgress(stderr_console(), "benchmark", unit="targets") as progress:
         content = run(targets, list(generators), out, samples=samples, steps=steps, ref_frames=ref_frames,
-                      seed=seed, atoms=atoms, step_scale=step_scale, noise_scale=noise_scale, relax=not no_relax,
-                      workers=workers,
+                      seed=seed, atoms=atoms, step_scale=step_scale, noise_scale=noise_scale, enm_noise=enm_noise,
+                      relax=not no_relax, workers=workers,
                       progress=progress.update)
     click.echo((out / "table.md").read_text(), nl=False)
     for failure in content["failures"]:

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from dynafold.const import DEFAULT_BATCH_SAMPLES, DEFAULT_METHOD, METHOD_DESCRIPTIONS, METHOD_STEP_SCALE, SAMPLING_STEPS
+from dynafold.const import (
+    DEFAULT_BATCH_SAMPLES,
+    DEFAULT_METHOD,
+    METHOD_DESCRIPTIONS,
+    METHOD_ENM_NOISE,
+    METHOD_STEP_SCALE,
+    SAMPLING_STEPS,
+)
 
 METHODS_EPILOG = "\b\nMethods (--method asks the model for the ensemble style of one):\n" + "\n".join(
     f"  {name:6s} {text}{' (default)' if name == DEFAULT_METHOD else ''}"
@@ -24,6 +31,10 @@ METHODS_EPILOG = "\b\nMethods (--method asks the model for the ensemble style of
                    + ", ".join(f"{m} {v}" for m, v in METHOD_STEP_SCALE.items()) + ", others 1.5.")
 @click.option("--noise-scale", type=click.FloatRange(min=0), default=None,
               help="Sampler noise scale (default 1.003).")
+@click.option("--enm-noise", type=click.FloatRange(0, 1), default=None,
+              help="Share of the sampler's fresh noise drawn from the input's elastic network (ANM): collective "
+                   "motions; default per method: " + ", ".join(f"{m} {v}" for m, v in METHOD_ENM_NOISE.items())
+                   + ", others 0.")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--checkpoint", type=click.Path(dir_okay=False), help="Model weights (.safetensors); default: the shipped model.")
 @click.option("--out", "out_dir", default="dynafold_predictions", show_default=True, type=click.Path(file_okay=False))
@@ -43,7 +54,7 @@ METHODS_EPILOG = "\b\nMethods (--method asks the model for the ensemble style of
               help="Keep the denoiser's raw conformers: no bond, angle and contact restraints after sampling.")
 @click.option("--no-plot", is_flag=True, help="Skip the PNG profile.")
 def predict(input_path: str | None, method: str, samples: int, steps: int, step_scale: float | None,
-            noise_scale: float | None, seed: int, checkpoint: str | None,
+            noise_scale: float | None, enm_noise: float | None, seed: int, checkpoint: str | None,
             out_dir: str, fmt: str, device: str | None, batch_size: int | None, keep_valid: bool,
             max_attempts: int, ligand_files: tuple[str, ...], no_relax: bool, no_plot: bool) -> None:
     """Sample an ensemble for INPUT, a PDB/mmCIF structure, with its ligands.
@@ -75,7 +86,7 @@ def predict(input_path: str | None, method: str, samples: int, steps: int, step_
         pred = sample_ensemble(structure, method=method, n_samples=samples, steps=steps, seed=seed,
                                checkpoint=checkpoint, device=device, batch_size=batch_size,
                                keep_valid=keep_valid, max_attempts=max_attempts, step_scale=step_scale,
-                               noise_scale=noise_scale, relax=not no_relax, progress=progress.update)
+                               noise_scale=noise_scale, enm_noise=enm_noise, relax=not no_relax, progress=progress.update)
     paths = write_outputs(pred, out_dir, structure.name, str(path), fmt=fmt, plot=not no_plot)
     console.print(f"device: {pred.device}; {pred.ensemble.n_residues} residues, {samples} samples x {steps} steps "
                   f"in {pred.timings_s['total']:.1f} s; {int(pred.valid.sum())} of {len(pred.valid)} samples "

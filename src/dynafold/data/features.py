@@ -137,6 +137,28 @@ def template_enm_features(coords14: np.ndarray, atom_mask: np.ndarray) -> tuple[
     return enm_features(coords14[:, CA_SLOT, :], atom_mask[:, CA_SLOT])
 
 
+def template_anm_noise(coords14: np.ndarray, atom_mask: np.ndarray, ligand_mask: np.ndarray) -> np.ndarray:
+    """The sampler's ANM displacements per token, (T, 3, K) float32 (:func:`dynafold.enm.anm_factor`).
+
+    Of the C-alpha atoms of the residues (atom14 coords (T, 14, 3) Angstrom, mask (T, 14); ligand tokens
+    (T,) excluded), scaled so that the mean square displacement per residue is 3 on average, one per
+    axis as with isotropic unit noise. Ligand tokens, residues without a C-alpha and structures with too
+    few residues for a network get zeros.
+    """
+    from dynafold.enm import MIN_RESIDUES, anm_factor
+
+    idx = np.flatnonzero(atom_mask[:, CA_SLOT] & ~np.asarray(ligand_mask, dtype=bool))
+    out = np.zeros((len(coords14), 3, 3 * len(idx)), dtype=np.float32)
+    if len(idx) < MIN_RESIDUES:
+        return out
+    factor = anm_factor(coords14[idx, CA_SLOT])
+    msf = np.square(factor).sum(axis=1).reshape(-1, 3).sum(axis=1)
+    if not (msf > 0).any():
+        return out
+    out[idx] = (factor * np.sqrt(3.0 / msf[msf > 0].mean())).reshape(len(idx), 3, -1)
+    return out
+
+
 def featurize(ensemble: Ensemble, method: str | None = None, reference_index: int = 0,
               *, residue_targets: dict[str, np.ndarray] | None = None,
               enm: tuple[np.ndarray, np.ndarray] | None = None, ligands: bool = True) -> dict:

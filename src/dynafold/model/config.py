@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
 
-from dynafold.const import METHOD_STEP_SCALE, SAMPLING_STEPS, SIGMA_DATA
+from dynafold.const import METHOD_ENM_NOISE, METHOD_GAMMA_MIN_A, METHOD_STEP_SCALE, SAMPLING_STEPS, SIGMA_DATA
 from dynafold.errors import ConfigError
 
 TRIANGLE_LOGITS_PER_CHUNK = 1 << 21  # attention logits of triangle attention held at once (8 MiB in float32)
@@ -67,16 +67,19 @@ class SamplerConfig:
     sigma_min: float = 0.0001
     rho: float = 7.0
     gamma_0: float = 0.8
-    gamma_min: float = 1.0
+    gamma_min: float = 1.0  # Angstrom: steps to a lower noise level add no fresh noise
     noise_scale: float = 1.003
     step_scale: float = 1.5
+    enm_noise: float = 0.0  # share of the fresh noise's variance drawn from the input's ANM (0: isotropic)
 
 
 def method_sampler(method: str, **overrides: float | None) -> SamplerConfig:
     """Sampler settings of a method label (canonical name); ``overrides`` that are not None
-    (SamplerConfig fields: step_scale, noise_scale, sigma_min, ...) replace the defaults."""
+    (SamplerConfig fields: step_scale, noise_scale, enm_noise, sigma_min, ...) replace the defaults."""
     base = SamplerConfig()
-    base = replace(base, step_scale=METHOD_STEP_SCALE.get(method, base.step_scale))
+    base = replace(base, step_scale=METHOD_STEP_SCALE.get(method, base.step_scale),
+                   gamma_min=METHOD_GAMMA_MIN_A.get(method, base.gamma_min),
+                   enm_noise=METHOD_ENM_NOISE.get(method, base.enm_noise))
     return replace(base, **{k: v for k, v in overrides.items() if v is not None})
 
 

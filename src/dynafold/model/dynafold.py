@@ -14,7 +14,7 @@ from dynafold.model.diffusion import sample, training_noise
 from dynafold.model.heads import BfactorHead, DistogramHead
 from dynafold.model.trunk import Trunk
 
-COND_KEYS = ("res_type", "template_coords", "atom_mask", "token_mask", "ligand_mask", "ligand_features")
+COND_KEYS = ("res_type", "template_coords", "atom_mask", "token_mask", "ligand_mask", "ligand_features", "anm_noise")
 
 
 class DynafoldModel(nn.Module):

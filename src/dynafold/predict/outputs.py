@@ -62,7 +62,7 @@ def summary(pred: Prediction, input_path: str) -> dict:
     return {
         "dynafold_version": __version__, "input": input_path, "method": pred.method,
         "samples": int(pred.ensemble.n_conformers), "steps": pred.steps, "step_scale": pred.step_scale,
-        "noise_scale": pred.noise_scale, "seed": pred.seed,
+        "noise_scale": pred.noise_scale, "enm_noise": pred.enm_noise, "seed": pred.seed,
         "model_version": pred.model_version, "device": pred.device,
         "n_residues": len(pred.bfactor_A2), "n_atoms": int(pred.ensemble.n_atoms),
         "mean_rmsf_A": float(np.mean(pred.rmsf_A)), "mean_bfactor_A2": float(np.mean(pred.bfactor_A2)),

@@ -55,6 +55,7 @@ class Prediction:
     steps: int
     step_scale: float
     noise_scale: float
+    enm_noise: float
     device: str
     model_version: str
     timings_s: dict[str, float] = field(default_factory=dict)
@@ -137,7 +138,8 @@ def resolve_device(device: str | None) -> str:
 
 def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samples: int = 100,
                     steps: int | None = None, step_scale: float | None = None,
-                    noise_scale: float | None = None, sigma_min: float | None = None, seed: int = 0, checkpoint: str | Path | None = None,
+                    noise_scale: float | None = None, enm_noise: float | None = None, sigma_min: float | None = None,
+                    gamma_min: float | None = None, seed: int = 0, checkpoint: str | Path | None = None,
                     device: str | None = None, batch_size: int | None = None,
                     keep_valid: bool = False, max_attempts: int = 5, workers: int | None = None,
                     relax: bool = True, progress: Callable[[int, int], None] | None = None) -> Prediction:
@@ -155,8 +157,9 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
     warning says so. ``progress(done, total)`` is called after every denoising
     step, counted over all batches (``total`` = steps x batches; it grows when
     ``keep_valid`` draws more batches).
-    ``steps``, ``step_scale``, ``noise_scale`` and ``sigma_min`` (the last noise
-    level, in units of sigma_data) override the sampler's settings of the method
+    ``steps``, ``step_scale``, ``noise_scale``, ``enm_noise``, ``sigma_min`` (the last noise
+    level, in units of sigma_data) and ``gamma_min`` (the last noise level with fresh noise,
+    Angstrom) override the sampler's settings of the method
     (:func:`dynafold.model.config.method_sampler`); None keeps its default.
     With ``relax`` every conformer goes through the geometry restraints of
     :mod:`dynafold.predict.relax` (bonds, angles, contacts) before it is checked.
@@ -164,7 +167,7 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
     import torch
 
     from dynafold.const import CA_SLOT, NUM_ATOM_SLOTS
-    from dynafold.data.features import ensemble_from_atom14, featurize
+    from dynafold.data.features import ensemble_from_atom14, featurize, template_anm_noise
     from dynafold.data.ligand_tokens import ligand_tokens, with_ligand_atoms
     from dynafold.metrics.rmsf import residue_rmsf
     from dynafold.model.checkpoint import default_checkpoint, load_checkpoint, model_version
@@ -193,8 +196,12 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
     batch_size = min(batch_size or DEFAULT_BATCH_SAMPLES, fit)
     feats = featurize(template, method=method, ligands=cfg.ligand_tokens)
     batch = {k: v[None].to(device) for k, v in feats.items()}
-    sampler = method_sampler(method, step_scale=step_scale, noise_scale=noise_scale, sigma_min=sigma_min)
+    sampler = method_sampler(method, step_scale=step_scale, noise_scale=noise_scale, enm_noise=enm_noise,
+                             sigma_min=sigma_min, gamma_min=gamma_min)
     sampler = sampler if steps is None else replace(sampler, steps=steps)
+    if sampler.enm_noise > 0:
+        batch["anm_noise"] = torch.from_numpy(template_anm_noise(
+            feats["template_coords"].numpy(), feats["atom_mask"].numpy(), feats["ligand_mask"].numpy()))[None].to(device)
     atom_mask = feats["atom_mask"].numpy().copy()
     atom_mask[:, cfg.atom_slots:] = False  # slots the model does not place
     t1 = time.perf_counter()
@@ -296,7 +303,7 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
         ca_break_fraction=breaks[order], clashes=clashes[order], bond_ok_fraction=bonds_ok[order],
         relaxed=relax, relax_shift_A=shifts[order],
         method=method, seed=seed, steps=sampler.steps, step_scale=sampler.step_scale,
-        noise_scale=sampler.noise_scale, device=device,
+        noise_scale=sampler.noise_scale, enm_noise=sampler.enm_noise, device=device,
         model_version=model_version(checkpoint, checkpoint_sha256),
         timings_s={"setup": t1 - t0, "sampling": t2 - t1, "relax_in_batches": relax_s,
                    "total": time.perf_counter() - t0},

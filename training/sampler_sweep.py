@@ -57,8 +57,9 @@ def main() -> None:
     settings = list(itertools.product(_floats(args.scales), _floats(args.final_sigmas), _floats(args.enm_noises),
                                       _floats(args.gamma_mins)))
     totals: dict[tuple, list[tuple[float, float, float, int]]] = defaultdict(list)
-    print("| system | method | step scale | last sigma (A) | ANM share | churn to (A) | mean RMSF sample / reference | "
-          "RMSF r | precision | diversity (ref) | CA breaks (% links) | bonds within 0.2 A (%) | passing |")
+    print("| system | method | step scale | last sigma (A) | ANM share | churn to (A) | "
+          "mean RMSF sample / reference | RMSF r | precision | diversity (ref) | CA breaks (% links) | "
+          "bonds within 0.2 A (%) | passing |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name in args.systems.split(","):
         ref = read_system(args.store / files[name]).ensemble.protein()
@@ -78,9 +79,10 @@ def main() -> None:
                 if method == "md":
                     totals[scale, final, enm, gamma_min].append((ratio, r, precision, int(pred.valid.sum())))
                 shown = ["default" if v is None else v for v in (scale, final, enm, gamma_min)]
-                print(f"| {name} | {method} | {' | '.join(map(str, shown))} | {ratio:.2f} | {r:.2f} | {precision:.3f} | "
-                      f"{div[0]:.3f} ({div[1]:.3f}) | {100 * pred.ca_break_fraction.mean():.2f} | "
-                      f"{100 * pred.bond_ok_fraction.mean():.1f} | {int(pred.valid.sum())}/{args.samples} |", flush=True)
+                print(f"| {name} | {method} | {' | '.join(map(str, shown))} | {ratio:.2f} | {r:.2f} | "
+                      f"{precision:.3f} | {div[0]:.3f} ({div[1]:.3f}) | {100 * pred.ca_break_fraction.mean():.2f} | "
+                      f"{100 * pred.bond_ok_fraction.mean():.1f} | {int(pred.valid.sum())}/{args.samples} |",
+                      flush=True)
     print("\n| step scale | last sigma (A) | ANM share | churn to (A) | lowest precision | fewest passing | "
           "mean abs log2 RMSF ratio | mean RMSF r |")
     print("|---|---|---|---|---|---|---|---|")

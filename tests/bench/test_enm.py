@@ -185,7 +185,8 @@ def test_disconnected_parts_are_inverted_apart(ca_1gya):
 
 
 def test_anm_factor_gives_the_anm_covariance(ca_1gya):
-    """F F^T = pinv(H) (plain pseudo-inverse of the loop-built Hessian), per connected part; a lone residue does not move."""
+    """F F^T = pinv(H) (plain pseudo-inverse of the loop-built Hessian), per connected part; a lone residue
+    does not move."""
     from dynafold.enm import anm_factor
 
     x = ca_1gya[:40]

@@ -86,7 +86,8 @@ def predict(input_path: str | None, method: str, samples: int, steps: int, step_
         pred = sample_ensemble(structure, method=method, n_samples=samples, steps=steps, seed=seed,
                                checkpoint=checkpoint, device=device, batch_size=batch_size,
                                keep_valid=keep_valid, max_attempts=max_attempts, step_scale=step_scale,
-                               noise_scale=noise_scale, enm_noise=enm_noise, relax=not no_relax, progress=progress.update)
+                               noise_scale=noise_scale, enm_noise=enm_noise, relax=not no_relax,
+                               progress=progress.update)
     paths = write_outputs(pred, out_dir, structure.name, str(path), fmt=fmt, plot=not no_plot)
     console.print(f"device: {pred.device}; {pred.ensemble.n_residues} residues, {samples} samples x {steps} steps "
                   f"in {pred.timings_s['total']:.1f} s; {int(pred.valid.sum())} of {len(pred.valid)} samples "

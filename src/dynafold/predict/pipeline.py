@@ -200,8 +200,9 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
                              sigma_min=sigma_min, gamma_min=gamma_min)
     sampler = sampler if steps is None else replace(sampler, steps=steps)
     if sampler.enm_noise > 0:
-        batch["anm_noise"] = torch.from_numpy(template_anm_noise(
-            feats["template_coords"].numpy(), feats["atom_mask"].numpy(), feats["ligand_mask"].numpy()))[None].to(device)
+        anm = template_anm_noise(feats["template_coords"].numpy(), feats["atom_mask"].numpy(),
+                                 feats["ligand_mask"].numpy())
+        batch["anm_noise"] = torch.from_numpy(anm)[None].to(device)
     atom_mask = feats["atom_mask"].numpy().copy()
     atom_mask[:, cfg.atom_slots:] = False  # slots the model does not place
     t1 = time.perf_counter()

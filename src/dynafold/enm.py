@@ -79,36 +79,44 @@ def raw_msf(ca_A: np.ndarray, model: str) -> np.ndarray:
 def residue_covariance(ca_A: np.ndarray, model: str) -> np.ndarray:
     """Raw residue covariance (N, N) float64, kT / gamma: ``pinv(G)`` or the 3x3 block traces of ``pinv(H)``.
 
-    The network is split into its connected parts (the pseudo-inverse of a
-    block-diagonal matrix is block-diagonal). Within a part, the pseudo-inverse
-    is a Cholesky inverse with the rigid-body zero modes lifted
-    (``inv(M + c Q Q^T) - Q Q^T / c``, Q the orthonormal zero modes: one uniform
-    mode for GNM, three translations and three rotations for ANM), several
-    times faster than an eigendecomposition, which remains the fallback.
+    ``F F^T`` of each connected part's factor (:func:`_part_factor`; the
+    pseudo-inverse of a block-diagonal matrix is block-diagonal).
     """
-    from scipy.sparse.csgraph import connected_components
-
     x = np.asarray(ca_A, dtype=np.float64)
-    _, labels = connected_components(cdist(x, x) < CUTOFFS_A[check_model(model)], directed=False)
     cov = np.zeros((len(x), len(x)))
-    for part in np.unique(labels):
-        idx = np.flatnonzero(labels == part)
-        if len(idx) > 1:
-            cov[np.ix_(idx, idx)] = _part_covariance(x[idx], model)
+    for idx in _connected_parts(x, model):
+        factor = _part_factor(x[idx], model)
+        inv = factor @ factor.T
+        if model == "anm":
+            inv = np.einsum("iaja->ij", inv.reshape(len(idx), 3, len(idx), 3))
+        cov[np.ix_(idx, idx)] = inv
     return cov
 
 
-def _part_covariance(x: np.ndarray, model: str) -> np.ndarray:
-    """Residue covariance of one connected network (see :func:`residue_covariance`)."""
+def _connected_parts(x: np.ndarray, model: str) -> list[np.ndarray]:
+    """Residue indices of each connected part of the network with at least two residues."""
+    from scipy.sparse.csgraph import connected_components
+
+    _, labels = connected_components(cdist(x, x) < CUTOFFS_A[check_model(model)], directed=False)
+    parts = [np.flatnonzero(labels == part) for part in np.unique(labels)]
+    return [idx for idx in parts if len(idx) > 1]
+
+
+def _part_factor(x: np.ndarray, model: str) -> np.ndarray:
+    """F (D, K) with ``F F^T`` the pseudo-inverse of one connected network's matrix (D = N for GNM, 3N for ANM).
+
+    The inverse Cholesky factor with the rigid-body zero modes lifted
+    (:func:`_lifted_factor`; one uniform mode for GNM, three translations and
+    three rotations for ANM), several times faster than an eigendecomposition,
+    which remains the fallback (eigenvectors over the square roots of the
+    eigenvalues).
+    """
     matrix = network_matrix(x, model)
-    inv = _lifted_inverse(matrix, _rigid_modes(x, model)) if len(x) >= MIN_RESIDUES else None
-    if inv is None:
+    factor = _lifted_factor(matrix, _rigid_modes(x, model)) if len(x) >= MIN_RESIDUES else None
+    if factor is None:
         values, vectors = nonzero_modes(matrix)
-        inv = (vectors / values) @ vectors.T
-    if model == "anm":
-        n = len(x)
-        inv = np.einsum("iaja->ij", inv.reshape(n, 3, n, 3))
-    return inv
+        factor = vectors / np.sqrt(values)
+    return factor
 
 
 def _rigid_modes(ca_A: np.ndarray, model: str) -> np.ndarray:
@@ -130,25 +138,13 @@ def anm_factor(ca_A: np.ndarray) -> np.ndarray:
 
     Gaussian displacements ``F z`` (z standard normal, rows x, y, z of each
     C-alpha atom in turn) have the ANM's covariance. Block-diagonal over the
-    connected parts of the network; within a part, F is the inverse Cholesky
-    factor of the lifted Hessian with the rigid-body modes projected out
-    (the eigenvectors over the square roots of the eigenvalues as the fallback).
-    Residues alone in their part get zero rows.
+    connected parts of the network (:func:`_part_factor` within each); residues
+    alone in their part get zero rows.
     """
-    from scipy.sparse.csgraph import connected_components
-
     x = np.asarray(ca_A, dtype=np.float64)
-    _, labels = connected_components(cdist(x, x) < ANM_CUTOFF_A, directed=False)
     factor = np.zeros((3 * len(x), 3 * len(x)))
-    for part in np.unique(labels):
-        idx = np.flatnonzero(labels == part)
-        if len(idx) < 2:
-            continue
-        hessian = anm_hessian(x[idx])
-        part_factor = _lifted_factor(hessian, _rigid_modes(x[idx], "anm")) if len(idx) >= MIN_RESIDUES else None
-        if part_factor is None:
-            values, vectors = nonzero_modes(hessian)
-            part_factor = vectors / np.sqrt(values)
+    for idx in _connected_parts(x, "anm"):
+        part_factor = _part_factor(x[idx], "anm")
         rows = (3 * idx[:, None] + np.arange(3)).ravel()
         factor[np.ix_(rows, rows[: part_factor.shape[1]])] = part_factor
     return factor
@@ -176,24 +172,6 @@ def _lifted_factor(matrix: np.ndarray, zero_modes: np.ndarray) -> np.ndarray | N
     if not np.isfinite(msf).all() or msf.max() * lift * ZERO_MODE_TOL > 1.0:
         return None  # a soft extra zero mode: the eigen route cuts it
     return factor
-
-
-def _lifted_inverse(matrix: np.ndarray, zero_modes: np.ndarray) -> np.ndarray | None:
-    """pinv(matrix) for a PSD matrix whose null space is exactly ``zero_modes``; None otherwise."""
-    from scipy.linalg import LinAlgError, cho_factor, cho_solve
-
-    lift = float(np.mean(np.diag(matrix))) or 1.0
-    projector = zero_modes @ zero_modes.T
-    try:
-        factor = cho_factor(matrix + lift * projector)
-    except LinAlgError:
-        return None
-    inv = cho_solve(factor, np.eye(len(matrix)))
-    inv -= projector / lift
-    # a soft extra zero mode shows as a huge entry: the eigen route would have cut it
-    if not np.isfinite(inv).all() or np.abs(np.diag(inv)).max() * lift * ZERO_MODE_TOL > 1.0:
-        return None
-    return inv
 
 
 def enm_features(ca_A: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from dynafold import __version__
+from dynafold import __version__, const
 from dynafold.bench.generators import Generator
 from dynafold.bench.targets import Target, file_sha256, load_reference
 from dynafold.errors import DynafoldError, DynafoldInputError
@@ -72,8 +72,6 @@ def result_path(out: Path, generator: Generator, target: Target) -> Path:
 
 def cache_key(settings: Settings, generator: Generator, target: Target, hashes: dict[str, str]) -> str:
     """sha256 of everything a per-target result depends on, the model's checkpoint included."""
-    from dynafold import const
-
     sources = {str(p): file_sha256(p) for p in generator.source_files(target)}
     defaults = [const.SAMPLING_STEPS, const.METHOD_STEP_SCALE, const.METHOD_ENM_NOISE, const.METHOD_GAMMA_MIN_A]
     blob = json.dumps({"version": __version__, "settings": asdict(settings), "sampler_defaults": defaults,

@@ -120,3 +120,28 @@ def test_restraints_are_applied_and_can_be_left_out(tiny_checkpoint):
     assert (relaxed.bond_ok_fraction > raw.bond_ok_fraction).all()
     geometry = summary(relaxed, "x.pdb")["geometry"]
     assert geometry["relaxed"] and geometry["mean_relax_shift_A"] == pytest.approx(relaxed.relax_shift_A.mean())
+
+
+def test_workers_run_the_restraints_on_one_blas_thread(tiny_checkpoint, monkeypatch):
+    # two BLAS threads per worker spin against the other worker's sampling; the limit ends with the run
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from dynafold.predict import relax
+
+    def blas_threads() -> list[int]:
+        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+    seen = []
+    original = relax.relax
+
+    def spy(coords, restraints):
+        seen.append(blas_threads())
+        return original(coords, restraints)
+
+    monkeypatch.setattr(relax, "relax", spy)
+    with threadpool_limits(limits=2, user_api="blas"):
+        assert set(blas_threads()) == {2}
+        sample_ensemble(load(example_path()), n_samples=2, steps=2, batch_size=1, workers=2,
+                        checkpoint=tiny_checkpoint)
+        assert set(blas_threads()) == {2}
+    assert len(seen) == 2 and all(threads and set(threads) == {1} for threads in seen)

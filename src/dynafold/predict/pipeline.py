@@ -173,6 +173,7 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
     from dynafold.model.checkpoint import default_checkpoint, load_checkpoint, model_version
     from dynafold.model.config import method_sampler
     from dynafold.predict import relax as relaxation
+    from threadpoolctl import threadpool_limits
 
     t0 = time.perf_counter()
     check_method(method)  # a canonical label: user spellings are resolved at the CLI
@@ -267,8 +268,9 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
     threads = torch.get_num_threads()
     if device == "cpu":
         torch.set_num_threads(1)  # one torch thread per worker: the same numbers for any worker count
+    # and one BLAS thread (numpy's, scipy's): the restraints' L-BFGS with two would spin against the workers
     try:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(max_workers=workers) as pool:
             while wanted():
                 # results are taken in batch order and stop where one batch at a time would stop
                 sizes = _round_sizes(n_done, n_samples, limit, batch_size, workers)

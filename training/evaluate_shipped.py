@@ -10,7 +10,7 @@ the geometry checks of the sampled ensembles and the B-factor head's Pearson r
 with the deposited C-alpha B-factors of the held-out X-ray structures.
 
 Usage: python training/evaluate_shipped.py CHECKPOINT STORE OUT_DIR [--samples N] [--steps N] [--workers N]
-       [--methods md,xray] [--split CSV]
+       [--methods md,xray] [--split CSV] [--seed N]
 
 ``--split training/unseen_md.csv`` with the store of training/unseen_md.sh scores MD
 systems that are in no part of the corpus.
@@ -34,7 +34,7 @@ def split_rows(split: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def sample_one(job: tuple[str, str, str, str, int, int]) -> str:
+def sample_one(job: tuple[str, str, str, str, int, int, int]) -> str:
     """Sample one (target, method) and write it; returns its geometry table row."""
     import torch
 
@@ -43,10 +43,11 @@ def sample_one(job: tuple[str, str, str, str, int, int]) -> str:
     from dynafold.io import save
     from dynafold.predict import sample_ensemble
 
-    checkpoint, csv_path, name, method, samples, steps = job
+    checkpoint, csv_path, name, method, samples, steps, seed = job
     target = next(t for t in read_targets(csv_path) if t.name == name)
     path = Path(csv_path).parent / "samples" / f"dynafold-{method}" / f"{name}.pdb"
-    pred = sample_ensemble(load_input(target), method=method, n_samples=samples, steps=steps, checkpoint=checkpoint)
+    pred = sample_ensemble(load_input(target), method=method, n_samples=samples, steps=steps, checkpoint=checkpoint,
+                           seed=seed)
     path.parent.mkdir(parents=True, exist_ok=True)
     save(pred.ensemble, path)
     return (f"| {name} | {method} | {pred.rmsf_A.mean():.2f} | {100 * pred.ca_break_fraction.mean():.2f} | "
@@ -108,6 +109,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=100)
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the samplers (repeat runs gauge sampling noise)")
     parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated method labels to sample")
     parser.add_argument("--split", type=Path, default=HERE / "validation_split.csv",
                         help="systems to score (name,kind,reason), e.g. training/unseen_md.csv")
@@ -122,7 +124,7 @@ def main() -> None:
         make_targets_from("store", args.store, csv_path, args.split)
     targets = [t.name for t in read_targets(csv_path)]
     methods = args.methods.split(",")
-    jobs = [(args.checkpoint, str(csv_path), name, method, args.samples, args.steps)
+    jobs = [(args.checkpoint, str(csv_path), name, method, args.samples, args.steps, args.seed)
             for name in targets for method in methods]
     with ProcessPoolExecutor(args.workers) as pool:
         geometry_rows = list(pool.map(sample_one, jobs))

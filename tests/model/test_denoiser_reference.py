@@ -6,8 +6,8 @@ tensor (offset and distance terms) at every call. Today the template- and
 trunk-only terms are prepared once per input and the noisy offsets travel as
 query and key channels; in float64 the two agree to rounding, in float32 to the
 float32 path's own rounding (2e-3 A for the reference path itself). New shipped weights
-get new outputs from that code (a worktree at 5d01aed with the weights copied in; 5e-8 A from
-today's path for the weights of 2026-11-30).
+get new outputs from that code: `training/denoiser_reference.py` (a worktree at 5d01aed with the
+weights copied in; 5e-8 A from today's path for the weights of 2026-11-30).
 """
 
 from __future__ import annotations

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -60,6 +65,23 @@ def test_reconcile_adds_files_missing_from_manifest(nmr, tmp_path) -> None:
     assert not list(tmp_path.glob(".*.tmp*"))
     manifest = reconcile_manifest(tmp_path)
     assert [s["name"] for s in manifest["systems"]] == ["a"]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_temporaries_of_an_exited_unreaped_writer_are_stale(tmp_path) -> None:
+    """A writer killed with its parent can stay a zombie (not reaped): its temporary file is stale."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    stat = Path(f"/proc/{child.pid}/stat")
+    deadline = time.monotonic() + 30
+    while stat.read_text().rsplit(")", 1)[1].split()[0] != "Z" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    try:
+        os.kill(child.pid, 0)  # the pid still exists: a signal test alone calls it alive
+        left = tmp_path / f".a.{child.pid}.tmp.npz"
+        left.write_bytes(b"half written")
+        assert remove_stale_temporaries(tmp_path) == [left] and not left.exists()
+    finally:
+        child.wait()
 
 
 def test_later_success_clears_failure_and_rejection(tmp_path) -> None:

@@ -259,10 +259,24 @@ def remove_stale_temporaries(store: str | os.PathLike) -> list[Path]:
 
 
 def _alive(pid: int) -> bool:
+    """Whether process ``pid`` can still write: it exists and has not exited (a zombie has)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    return not _exited(pid)
+
+
+def _exited(pid: int) -> bool:
+    """True for a process that has exited but is not yet reaped (Linux /proc; False where unknown).
+
+    A worker killed with its parent stays a zombie until init reaps it, which a container's
+    init may never do.
+    """
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state in ("Z", "X")

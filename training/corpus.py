@@ -65,6 +65,10 @@ class System:
     # nmr/xray: cut PDB records to 78 columns
     convert: bool = False
     ligands: tuple[str, ...] = ()  # residue names of the ligands a conversion keeps
+    # a conversion's residue renames (name in the file, standard name), applied before the protein
+    # selection, and residues it leaves out (caps)
+    rename: tuple[tuple[str, str], ...] = ()
+    exclude: tuple[str, ...] = ()
     method: str | None = None
     note: str = ""
     extra: dict = field(default_factory=dict, hash=False)
@@ -81,6 +85,7 @@ MDTRAJ_DOC = Package("python-mdtraj-doc", "1.9.7-6", "apt")
 PYCONTACT = Package("pycontact", "1.0.4", "pip")
 TAURENMD = Package("taurenmd", "0.11.2", "pip")
 PROPKATRAJ = Package("propkatraj", "2.0.2", "pip")
+MDANCE = Package("mdance", "0.4.0", "pip")
 
 _PT = "pytraj/datafiles/"
 _MDA = "MDAnalysisTests/data/"
@@ -120,6 +125,10 @@ SYSTEMS: tuple[System, ...] = (
     System("propkatraj_snase", PROPKATRAJ, "traj",
            ("propkatraj/tests/data/indexerr_frame14.xtc", "propkatraj/tests/data/indexerr_frame14.gro"),
            convert=True, note="staphylococcal nuclease with ions, GRO + XTC, 31 frames 1 ps apart"),
+    System("mdance_tau", MDANCE, "traj", ("src/mdance/data/aligned_1000_tau.dcd", "src/mdance/data/aligned_tau.pdb"),
+           convert=True, rename=(("LYSH", "LYS"),), exclude=("ACE",),
+           note="tau peptide Ac-GKVQIINKKLDL-NH2 (residues 273-284), 6,001 frames; lysines named LYSH, "
+                "written over the chain column"),
     *(System(code.lower(), BIOPYTHON, "nmr", (_BIO + f"{code}.cif",)) for code in ("1AS5", "2BEG", "1LCD", "2OFG")),
     *(System(code.lower(), BIOPYTHON, "xray", (_BIO + f"{code}.cif",))
       for code in ("1A7G", "1A8O", "1GBT", "2XHE", "3JQH", "4CUP", "4ZHL", "6WG6")),
@@ -255,16 +264,21 @@ def _plain(path: Path, scratch: Path) -> Path:
     return out
 
 
-def _convert(files: list[Path], xtc: Path, pdb: Path, scratch: Path, ligands: tuple[str, ...] = ()) -> str:
-    """Rewrite a trajectory mdtraj reads as XTC + PDB of its protein heavy atoms and ``ligands`` residues."""
+def _convert(files: list[Path], xtc: Path, pdb: Path, scratch: Path, system: System) -> str:
+    """Rewrite a trajectory mdtraj reads as XTC + PDB of its protein heavy atoms and the system's ligands."""
     import mdtraj
 
     plain = [_plain(p, scratch) for p in files]
     traj = mdtraj.load(str(plain[0]), top=str(plain[1])) if len(plain) > 1 else mdtraj.load(str(plain[0]))
-    protein = traj.topology.select("protein and not element H")
+    renames = dict(system.rename)
+    for residue in traj.topology.residues:
+        residue.name = renames.get(residue.name, residue.name)
+    left_out = f" and not resname {' '.join(system.exclude)}" if system.exclude else ""
+    protein = traj.topology.select(f"protein and not element H{left_out}")
     kept = protein
+    ligands = system.ligands
     if ligands:
-        kept = traj.topology.select(f"(protein or resname {' '.join(ligands)}) and not element H")
+        kept = traj.topology.select(f"(protein or resname {' '.join(ligands)}) and not element H{left_out}")
     traj = traj.atom_slice(kept)
     traj.topology = _split_chains(traj.topology)
     traj[0].save_pdb(str(pdb.with_suffix(".tmp.pdb")))
@@ -275,6 +289,10 @@ def _convert(files: list[Path], xtc: Path, pdb: Path, scratch: Path, ligands: tu
             f"({len(protein)} heavy atoms) written as XTC + PDB")
     if ligands:
         note += f"; ligands kept: {' '.join(ligands)} ({len(kept) - len(protein)} heavy atoms)"
+    if renames:
+        note += "; residues renamed: " + ", ".join(f"{a} -> {b}" for a, b in system.rename)
+    if system.exclude:
+        note += f"; left out: {' '.join(system.exclude)}"
     return note
 
 
@@ -336,7 +354,7 @@ def make_inputs(system: System, root: Path, inputs: Path) -> tuple[list[Path], s
         if not (xtc.exists() and top.exists() and note_file.exists() and wanted in note_file.read_text()):
             scratch = inputs / "scratch"
             scratch.mkdir(exist_ok=True)
-            note_file.write_text(_convert(sources, xtc, top, scratch, system.ligands))
+            note_file.write_text(_convert(sources, xtc, top, scratch, system))
         return [xtc, top], note_file.read_text()
     traj, top = xtc.with_suffix(sources[0].suffix), top.with_suffix(sources[1].suffix)
     for src, dst in ((sources[0], traj), (sources[1], top)):

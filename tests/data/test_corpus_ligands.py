@@ -35,7 +35,7 @@ def store(corpus, tmp_path_factory) -> Path:
     (b2ar,) = [s for s in corpus.SYSTEMS if s.name == "mdciao_gs_b2ar"]
     src = DATA / "b2ar_pocket"
     note = corpus._convert([src / "pocket.xtc", src / "pocket.pdb"], work / "b2ar.xtc", work / "b2ar.pdb", work,
-                           b2ar.ligands)
+                           b2ar)
     assert note.endswith("ligands kept: P0G (27 heavy atoms)")
     out = work / "store"
     prepare_store("traj", [work / "b2ar.xtc"], out, SourceOptions(topology=str(work / "b2ar.pdb")))

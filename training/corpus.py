@@ -273,12 +273,10 @@ def _convert(files: list[Path], xtc: Path, pdb: Path, scratch: Path, system: Sys
     renames = dict(system.rename)
     for residue in traj.topology.residues:
         residue.name = renames.get(residue.name, residue.name)
-    left_out = f" and not resname {' '.join(system.exclude)}" if system.exclude else ""
-    protein = traj.topology.select(f"protein and not element H{left_out}")
-    kept = protein
+    heavy = "not element H" + (f" and not resname {' '.join(system.exclude)}" if system.exclude else "")
+    protein = traj.topology.select(f"protein and {heavy}")
     ligands = system.ligands
-    if ligands:
-        kept = traj.topology.select(f"(protein or resname {' '.join(ligands)}) and not element H{left_out}")
+    kept = traj.topology.select(f"(protein or resname {' '.join(ligands)}) and {heavy}") if ligands else protein
     traj = traj.atom_slice(kept)
     traj.topology = _split_chains(traj.topology)
     traj[0].save_pdb(str(pdb.with_suffix(".tmp.pdb")))
@@ -290,7 +288,7 @@ def _convert(files: list[Path], xtc: Path, pdb: Path, scratch: Path, system: Sys
     if ligands:
         note += f"; ligands kept: {' '.join(ligands)} ({len(kept) - len(protein)} heavy atoms)"
     if renames:
-        note += "; residues renamed: " + ", ".join(f"{a} -> {b}" for a, b in system.rename)
+        note += "; residues renamed: " + ", ".join(f"{a} -> {b}" for a, b in renames.items())
     if system.exclude:
         note += f"; left out: {' '.join(system.exclude)}"
     return note

@@ -69,6 +69,7 @@ class System:
     # selection, and residues it leaves out (caps)
     rename: tuple[tuple[str, str], ...] = ()
     exclude: tuple[str, ...] = ()
+    stride: int = 1  # a conversion keeps every stride-th frame
     method: str | None = None
     note: str = ""
     extra: dict = field(default_factory=dict, hash=False)
@@ -86,6 +87,8 @@ PYCONTACT = Package("pycontact", "1.0.4", "pip")
 TAURENMD = Package("taurenmd", "0.11.2", "pip")
 PROPKATRAJ = Package("propkatraj", "2.0.2", "pip")
 MDANCE = Package("mdance", "0.4.0", "pip")
+MENGER = Package("menger-curvature", "1.1.1", "pip")
+MDANSE = Package("mdanse", "2.0.1", "pip")
 
 _PT = "pytraj/datafiles/"
 _MDA = "MDAnalysisTests/data/"
@@ -129,6 +132,13 @@ SYSTEMS: tuple[System, ...] = (
            convert=True, rename=(("LYSH", "LYS"),), exclude=("ACE",),
            note="tau peptide Ac-GKVQIINKKLDL-NH2 (residues 273-284), 6,001 frames; lysines named LYSH, "
                 "written over the chain column"),
+    System("menger_tubulin", MENGER, "traj",
+           ("menger/data/test_data/tubulin_chain_a.dcd", "menger/data/test_data/tubulin_chain_a.pdb"),
+           convert=True, stride=10,
+           note="beta-tubulin (chain A of a tau-R2/tubulin run), 1,000 frames about 0.1 ns apart, every 10th kept"),
+    System("mdanse_apoferritin", MDANSE, "traj",
+           ("Tests/UnitTests/Data/apoferritin.dcd", "Tests/UnitTests/Data/apoferritin.pdb"), convert=True,
+           note="horse L-chain apoferritin monomer in water, NAMD PDB + DCD, 10 frames"),
     *(System(code.lower(), BIOPYTHON, "nmr", (_BIO + f"{code}.cif",)) for code in ("1AS5", "2BEG", "1LCD", "2OFG")),
     *(System(code.lower(), BIOPYTHON, "xray", (_BIO + f"{code}.cif",))
       for code in ("1A7G", "1A8O", "1GBT", "2XHE", "3JQH", "4CUP", "4ZHL", "6WG6")),
@@ -277,7 +287,7 @@ def _convert(files: list[Path], xtc: Path, pdb: Path, scratch: Path, system: Sys
     protein = traj.topology.select(f"protein and {heavy}")
     ligands = system.ligands
     kept = traj.topology.select(f"(protein or resname {' '.join(ligands)}) and {heavy}") if ligands else protein
-    traj = traj.atom_slice(kept)
+    traj = traj.atom_slice(kept)[::system.stride]
     traj.topology = _split_chains(traj.topology)
     traj[0].save_pdb(str(pdb.with_suffix(".tmp.pdb")))
     traj.save_xtc(str(xtc.with_suffix(".tmp.xtc")))
@@ -291,6 +301,8 @@ def _convert(files: list[Path], xtc: Path, pdb: Path, scratch: Path, system: Sys
         note += "; residues renamed: " + ", ".join(f"{a} -> {b}" for a, b in renames.items())
     if system.exclude:
         note += f"; left out: {' '.join(system.exclude)}"
+    if system.stride > 1:
+        note += f"; one frame in {system.stride} kept"
     return note
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import sys
@@ -67,3 +68,17 @@ def test_b2ar_chains_split_where_numbers_fall_and_ligand_frames_kept(store) -> N
     for k in range(6):
         gap = np.linalg.norm(protein[k][:, None] - lig.coords[k][None], axis=2).min()
         assert 2.5 < gap < 4.5
+
+
+def test_a_strided_conversion_keeps_every_nth_frame(corpus, tmp_path) -> None:
+    import mdtraj
+
+    (b2ar,) = [s for s in corpus.SYSTEMS if s.name == "mdciao_gs_b2ar"]
+    src = [DATA / "b2ar_pocket" / "pocket.xtc", DATA / "b2ar_pocket" / "pocket.pdb"]
+    whole = corpus._convert(src, tmp_path / "all.xtc", tmp_path / "all.pdb", tmp_path, b2ar)
+    note = corpus._convert(src, tmp_path / "some.xtc", tmp_path / "some.pdb", tmp_path,
+                           dataclasses.replace(b2ar, stride=2))
+    assert "6 frames" in whole and "3 frames" in note and note.endswith("one frame in 2 kept")
+    every = mdtraj.load(str(tmp_path / "all.xtc"), top=str(tmp_path / "all.pdb"))
+    some = mdtraj.load(str(tmp_path / "some.xtc"), top=str(tmp_path / "some.pdb"))
+    np.testing.assert_array_equal(some.xyz, every.xyz[::2])

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from evaluate_shipped import add_md_setting_options, md_setting
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -27,6 +29,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=30)
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--out", type=Path, help="folder for the sampled ensembles (PDB)")
+    add_md_setting_options(parser)
     args = parser.parse_args()
 
     from dynafold.ensemble import join_atoms
@@ -43,7 +46,8 @@ def main() -> None:
     rows = []
     for method in ("md", "xray"):
         pred = sample_ensemble(reference.select_frames(slice(0, 1)), method=method, n_samples=args.samples,
-                               steps=args.steps, checkpoint=args.checkpoint, seed=0)
+                               steps=args.steps, checkpoint=args.checkpoint, seed=0,
+                               **(md_setting(args) if method == "md" else {}))
         if args.out:
             args.out.mkdir(parents=True, exist_ok=True)
             save(pred.ensemble, args.out / f"{args.name}_{method}.pdb")

@@ -34,7 +34,19 @@ def split_rows(split: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def sample_one(job: tuple[str, str, str, str, int, int, int]) -> str:
+def add_md_setting_options(parser: argparse.ArgumentParser) -> None:
+    """Options that override the md sampler's step scale and ANM share (a candidate's own setting)."""
+    parser.add_argument("--md-step-scale", type=float, help="step scale of the md sampler (default: the method's)")
+    parser.add_argument("--md-enm-noise", type=float,
+                        help="share of the md sampler's fresh noise drawn from the ANM (default: the method's)")
+
+
+def md_setting(args: argparse.Namespace) -> dict[str, float]:
+    """The ``sample_ensemble`` keywords of the md overrides given."""
+    return {k: v for k, v in (("step_scale", args.md_step_scale), ("enm_noise", args.md_enm_noise)) if v is not None}
+
+
+def sample_one(job: tuple[str, str, str, str, int, int, int, dict]) -> str:
     """Sample one (target, method) and write it; returns its geometry table row."""
     import torch
 
@@ -43,11 +55,11 @@ def sample_one(job: tuple[str, str, str, str, int, int, int]) -> str:
     from dynafold.io import save
     from dynafold.predict import sample_ensemble
 
-    checkpoint, csv_path, name, method, samples, steps, seed = job
+    checkpoint, csv_path, name, method, samples, steps, seed, md_setting = job
     target = next(t for t in read_targets(csv_path) if t.name == name)
     path = Path(csv_path).parent / "samples" / f"dynafold-{method}" / f"{name}.pdb"
     pred = sample_ensemble(load_input(target), method=method, n_samples=samples, steps=steps, checkpoint=checkpoint,
-                           seed=seed)
+                           seed=seed, **(md_setting if method == "md" else {}))
     path.parent.mkdir(parents=True, exist_ok=True)
     save(pred.ensemble, path)
     return (f"| {name} | {method} | {pred.rmsf_A.mean():.2f} | {100 * pred.ca_break_fraction.mean():.2f} | "
@@ -111,6 +123,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0, help="seed of the samplers (repeat runs gauge sampling noise)")
     parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated method labels to sample")
+    add_md_setting_options(parser)
     parser.add_argument("--split", type=Path, default=HERE / "validation_split.csv",
                         help="systems to score (name,kind,reason), e.g. training/unseen_md.csv")
     args = parser.parse_args()
@@ -124,7 +137,7 @@ def main() -> None:
         make_targets_from("store", args.store, csv_path, args.split)
     targets = [t.name for t in read_targets(csv_path)]
     methods = args.methods.split(",")
-    jobs = [(args.checkpoint, str(csv_path), name, method, args.samples, args.steps, args.seed)
+    jobs = [(args.checkpoint, str(csv_path), name, method, args.samples, args.steps, args.seed, md_setting(args))
             for name in targets for method in methods]
     with ProcessPoolExecutor(args.workers) as pool:
         geometry_rows = list(pool.map(sample_one, jobs))

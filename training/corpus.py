@@ -135,7 +135,7 @@ SYSTEMS: tuple[System, ...] = (
     System("menger_tubulin", MENGER, "traj",
            ("menger/data/test_data/tubulin_chain_a.dcd", "menger/data/test_data/tubulin_chain_a.pdb"),
            convert=True, stride=10,
-           note="beta-tubulin (chain A of a tau-R2/tubulin run), 1,000 frames about 0.1 ns apart, every 10th kept"),
+           note="beta-tubulin (chain A of a tau-R2/tubulin run), 1,000 frames about 0.1 ns apart"),
     System("mdanse_apoferritin", MDANSE, "traj",
            ("Tests/UnitTests/Data/apoferritin.dcd", "Tests/UnitTests/Data/apoferritin.pdb"), convert=True,
            note="horse L-chain apoferritin monomer in water, NAMD PDB + DCD, 10 frames"),
@@ -358,13 +358,16 @@ def make_inputs(system: System, root: Path, inputs: Path) -> tuple[list[Path], s
     folder = inputs / "traj"
     folder.mkdir(parents=True, exist_ok=True)
     xtc, top = folder / f"{system.name}.xtc", folder / f"{system.name}.pdb"
-    note_file = folder / f"{system.name}.note"
+    note_file, key_file = folder / f"{system.name}.note", folder / f"{system.name}.key"
     if system.convert:
-        wanted = f"ligands kept: {' '.join(system.ligands)}" if system.ligands else ""
-        if not (xtc.exists() and top.exists() and note_file.exists() and wanted in note_file.read_text()):
+        # converted again whenever the conversion's settings differ from those of the files there
+        key = json.dumps([system.ligands, system.rename, system.exclude, system.stride])
+        done = xtc.exists() and top.exists() and note_file.exists() and key_file.exists()
+        if not (done and key_file.read_text() == key):
             scratch = inputs / "scratch"
             scratch.mkdir(exist_ok=True)
             note_file.write_text(_convert(sources, xtc, top, scratch, system))
+            key_file.write_text(key)
         return [xtc, top], note_file.read_text()
     traj, top = xtc.with_suffix(sources[0].suffix), top.with_suffix(sources[1].suffix)
     for src, dst in ((sources[0], traj), (sources[1], top)):

@@ -47,7 +47,7 @@ def main() -> None:
     for method in ("md", "xray"):
         pred = sample_ensemble(reference.select_frames(slice(0, 1)), method=method, n_samples=args.samples,
                                steps=args.steps, checkpoint=args.checkpoint, seed=0,
-                               **(md_setting(args) if method == "md" else {}))
+                               **md_setting(args, method))
         if args.out:
             args.out.mkdir(parents=True, exist_ok=True)
             save(pred.ensemble, args.out / f"{args.name}_{method}.pdb")

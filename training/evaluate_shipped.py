@@ -41,8 +41,10 @@ def add_md_setting_options(parser: argparse.ArgumentParser) -> None:
                         help="share of the md sampler's fresh noise drawn from the ANM (default: the method's)")
 
 
-def md_setting(args: argparse.Namespace) -> dict[str, float]:
-    """The ``sample_ensemble`` keywords of the md overrides given."""
+def md_setting(args: argparse.Namespace, method: str) -> dict[str, float]:
+    """The ``sample_ensemble`` keywords of the md overrides given, for ``method`` (none unless md)."""
+    if method != "md":
+        return {}
     return {k: v for k, v in (("step_scale", args.md_step_scale), ("enm_noise", args.md_enm_noise)) if v is not None}
 
 
@@ -55,11 +57,11 @@ def sample_one(job: tuple[str, str, str, str, int, int, int, dict]) -> str:
     from dynafold.io import save
     from dynafold.predict import sample_ensemble
 
-    checkpoint, csv_path, name, method, samples, steps, seed, md_setting = job
+    checkpoint, csv_path, name, method, samples, steps, seed, overrides = job
     target = next(t for t in read_targets(csv_path) if t.name == name)
     path = Path(csv_path).parent / "samples" / f"dynafold-{method}" / f"{name}.pdb"
     pred = sample_ensemble(load_input(target), method=method, n_samples=samples, steps=steps, checkpoint=checkpoint,
-                           seed=seed, **(md_setting if method == "md" else {}))
+                           seed=seed, **overrides)
     path.parent.mkdir(parents=True, exist_ok=True)
     save(pred.ensemble, path)
     return (f"| {name} | {method} | {pred.rmsf_A.mean():.2f} | {100 * pred.ca_break_fraction.mean():.2f} | "
@@ -137,7 +139,8 @@ def main() -> None:
         make_targets_from("store", args.store, csv_path, args.split)
     targets = [t.name for t in read_targets(csv_path)]
     methods = args.methods.split(",")
-    jobs = [(args.checkpoint, str(csv_path), name, method, args.samples, args.steps, args.seed, md_setting(args))
+    jobs = [(args.checkpoint, str(csv_path), name, method, args.samples, args.steps, args.seed,
+             md_setting(args, method))
             for name in targets for method in methods]
     with ProcessPoolExecutor(args.workers) as pool:
         geometry_rows = list(pool.map(sample_one, jobs))

@@ -82,3 +82,13 @@ def test_a_strided_conversion_keeps_every_nth_frame(corpus, tmp_path) -> None:
     every = mdtraj.load(str(tmp_path / "all.xtc"), top=str(tmp_path / "all.pdb"))
     some = mdtraj.load(str(tmp_path / "some.xtc"), top=str(tmp_path / "some.pdb"))
     np.testing.assert_array_equal(some.xyz, every.xyz[::2])
+
+
+def test_inputs_are_converted_again_when_the_conversion_settings_change(corpus, tmp_path) -> None:
+    (b2ar,) = [s for s in corpus.SYSTEMS if s.name == "mdciao_gs_b2ar"]
+    system = dataclasses.replace(b2ar, name="b2ar", files=("b2ar_pocket/pocket.xtc", "b2ar_pocket/pocket.pdb"))
+    _, first = corpus.make_inputs(system, DATA, tmp_path)
+    _, again = corpus.make_inputs(system, DATA, tmp_path)
+    _, strided = corpus.make_inputs(dataclasses.replace(system, stride=2), DATA, tmp_path)
+    assert "6 frames" in first and again == first
+    assert "3 frames" in strided and strided.endswith("one frame in 2 kept")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from dynafold.train.config import TRAIN_PRESETS
+from dynafold.train.config import TRAIN_PRESETS, TrainConfig
 
 TRAIN_MARKS = tuple(k / 10 for k in range(1, 11))  # a plain progress line per tenth of the run
 TRAIN_LINE_EVERY_S = 60.0  # and at least one a minute
@@ -38,9 +38,12 @@ def loss_line(terms: dict[str, float]) -> str:
 @click.option("--template-frames", type=click.IntRange(min=1), default=None,
               help="Evenly spaced conformers of each ensemble that may serve as an item's template "
                    "(default: the preset's; 1: always the first).")
+@click.option("--lr-decay-from", type=click.IntRange(min=0), default=None,
+              help="Step from which the learning rate falls along a cosine to "
+                   f"{TrainConfig.final_lr:g} of it at the last step (default: the preset's).")
 def train(store: str, preset: str, out: str, max_steps: int | None, resume: bool, devices: str, num_nodes: int,
           strategy: str, accelerator: str, seed: int, val_systems: str, systems_file: str | None,
-          template_frames: int | None) -> None:
+          template_frames: int | None, lr_decay_from: int | None) -> None:
     """Train an ensemble model on a prepared store.
 
     Ctrl-C (SIGINT) or SIGTERM ends the run after the current step with a
@@ -79,6 +82,7 @@ def train(store: str, preset: str, out: str, max_steps: int | None, resume: bool
                                      strategy=strategy, accelerator=accelerator, seed=seed,
                                      val_systems=[s for s in val_systems.split(",") if s],
                                      train_systems=train_systems, template_frames=template_frames,
+                                     lr_decay_from=lr_decay_from,
                                      progress=lambda step, total, terms: bar.update(step, total, loss_line(terms)),
                                      stop=lambda: bool(received))
     finally:

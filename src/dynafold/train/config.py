@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields, replace
 
 from dynafold.errors import DynafoldInputError
@@ -26,6 +27,8 @@ class TrainConfig:
     multiplicity: int = 4  # noisy copies of the drawn conformer per trunk pass
     lr: float = 1e-3
     warmup_steps: int = 100
+    lr_decay_from: int | None = None  # from this step on, the learning rate falls along a cosine to lr * final_lr
+    final_lr: float = 0.1  # the learning rate of the last step, as a fraction of lr (with lr_decay_from)
     betas: tuple[float, float] = (0.9, 0.95)
     weight_decay: float = 0.0
     grad_clip: float = 10.0
@@ -44,6 +47,16 @@ class TrainConfig:
     val_every: int = 500  # 0 disables validation
     val_samples: int = 8  # conformers sampled per validation system
     val_sample_steps: int = 50
+
+    def lr_factor(self, step: int) -> float:
+        """Learning rate of optimisation ``step`` as a fraction of ``lr``: linear warm-up, flat, cosine decay."""
+        if step < self.warmup_steps:
+            return (step + 1) / self.warmup_steps
+        if self.lr_decay_from is None or step < self.lr_decay_from:
+            return 1.0
+        span = max(self.max_steps - 1 - self.lr_decay_from, 1)
+        done = min(step - self.lr_decay_from, span) / span
+        return self.final_lr + (1.0 - self.final_lr) * 0.5 * (1.0 + math.cos(math.pi * done))
 
     def denoises_single_conformers(self, step: int) -> bool:
         """Whether one-conformer systems enter the diffusion terms at optimisation ``step``."""

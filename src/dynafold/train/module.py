@@ -51,8 +51,7 @@ class DynafoldTraining(L.LightningModule):
     def configure_optimizers(self):
         cfg = self.train_cfg
         opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay)
-        warmup = max(cfg.warmup_steps, 1)
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: min(1.0, (step + 1) / warmup))
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, cfg.lr_factor)
         if self.resume is not None:
             opt.load_state_dict(optimizer_state(*self.resume))
             sched.load_state_dict(self.resume[0]["scheduler"])

@@ -12,8 +12,9 @@ with the deposited C-alpha B-factors of the held-out X-ray structures.
 Usage: python training/evaluate_shipped.py CHECKPOINT STORE OUT_DIR [--samples N] [--steps N] [--workers N]
        [--methods md,xray] [--split CSV] [--seed N]
 
-``--split training/unseen_md.csv`` with the store of training/unseen_md.sh scores MD
-systems that are in no part of the corpus.
+``--split training/unseen.csv`` with the store of training/unseen.sh scores MD
+that is in no part of the corpus, and the B-factor head on an X-ray structure
+outside the training set.
 """
 
 from __future__ import annotations
@@ -127,7 +128,7 @@ def main() -> None:
     parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated method labels to sample")
     add_md_setting_options(parser)
     parser.add_argument("--split", type=Path, default=HERE / "validation_split.csv",
-                        help="systems to score (name,kind,reason), e.g. training/unseen_md.csv")
+                        help="systems to score (name,kind,reason), e.g. training/unseen.csv")
     args = parser.parse_args()
 
     from dynafold.bench import benchmark

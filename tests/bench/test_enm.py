@@ -166,6 +166,23 @@ def test_covariance_equals_pinv_and_features_normalise_it(ca_1gya, model):
     assert not single[5].any() and not pair[5].any() and not pair[:, 5].any()
 
 
+def _loop_wcn(x):
+    return np.array([sum(1.0 / max(float(((x[i] - x[j]) ** 2).sum()), 1.0) for j in range(len(x)) if j != i)
+                     for i in range(len(x))])
+
+
+def test_weighted_contact_number_equals_loop_and_follows_gnm(ca_1gya):
+    """Sum of 1 / d^2 as a plain loop; its inverse ranks residues like the GNM fluctuations (Lin et al. 2008)."""
+    from dynafold.enm import raw_msf, weighted_contact_number
+
+    x = ca_1gya
+    wcn = weighted_contact_number(x)
+    np.testing.assert_allclose(wcn, _loop_wcn(x), rtol=1e-12)
+    assert np.corrcoef(1.0 / wcn, raw_msf(x, "gnm"))[0, 1] > 0.7
+    twice = np.concatenate([x[:3], x[:1]])  # a coincident atom counts as 1 A away
+    assert weighted_contact_number(twice)[0] == pytest.approx(_loop_wcn(twice)[0])
+
+
 def test_disconnected_parts_are_inverted_apart(ca_1gya):
     """Two copies 100 A apart: each part's covariance equals the part alone, no cross terms."""
     from dynafold.enm import network_matrix, nonzero_modes, residue_covariance

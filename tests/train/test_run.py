@@ -224,3 +224,16 @@ def test_cli_template_frames_reach_the_run_config(nmr_store, tmp_path):
     main(["train", "--data", str(nmr_store), "--preset", "tiny", "--out", str(out), "--max-steps", "2",
           "--accelerator", "cpu", "--template-frames", "4"])
     assert json.loads((out / "config.json").read_text())["train"]["template_frames"] == 4
+
+
+def test_cli_crop_reaches_the_run_config(nmr_store, tmp_path):
+    from dynafold.cli import main
+    from dynafold.train.config import TRAIN_PRESETS
+
+    tiny = TRAIN_PRESETS["tiny"]
+    assert (tiny.crop_size, tiny.crop_mode) != (16, "spatial")
+    out = tmp_path / "crop"
+    main(["train", "--data", str(nmr_store), "--preset", "tiny", "--out", str(out), "--max-steps", "2",
+          "--accelerator", "cpu", "--crop-size", "16", "--crop-mode", "spatial"])
+    train = json.loads((out / "config.json").read_text())["train"]
+    assert (train["crop_size"], train["crop_mode"]) == (16, "spatial")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from dynafold.data.crop import CROP_MODES
 from dynafold.train.config import TRAIN_PRESETS, TrainConfig
 
 TRAIN_MARKS = tuple(k / 10 for k in range(1, 11))  # a plain progress line per tenth of the run
@@ -41,9 +42,15 @@ def loss_line(terms: dict[str, float]) -> str:
 @click.option("--lr-decay-from", type=click.IntRange(min=0), default=None,
               help="Step from which the learning rate falls along a cosine to "
                    f"{TrainConfig.final_lr:g} of it at the last step (default: the preset's).")
+@click.option("--crop-size", type=click.IntRange(min=1), default=None,
+              help="Residues (tokens) per training item (default: the preset's).")
+@click.option("--crop-mode", type=click.Choice(CROP_MODES), default=None,
+              help="Crops of consecutive residues, or of the residues nearest a random one "
+                   "(default: the preset's).")
 def train(store: str, preset: str, out: str, max_steps: int | None, resume: bool, devices: str, num_nodes: int,
           strategy: str, accelerator: str, seed: int, val_systems: str, systems_file: str | None,
-          template_frames: int | None, lr_decay_from: int | None) -> None:
+          template_frames: int | None, lr_decay_from: int | None, crop_size: int | None,
+          crop_mode: str | None) -> None:
     """Train an ensemble model on a prepared store.
 
     Ctrl-C (SIGINT) or SIGTERM ends the run after the current step with a
@@ -82,7 +89,7 @@ def train(store: str, preset: str, out: str, max_steps: int | None, resume: bool
                                      strategy=strategy, accelerator=accelerator, seed=seed,
                                      val_systems=[s for s in val_systems.split(",") if s],
                                      train_systems=train_systems, template_frames=template_frames,
-                                     lr_decay_from=lr_decay_from,
+                                     lr_decay_from=lr_decay_from, crop_size=crop_size, crop_mode=crop_mode,
                                      progress=lambda step, total, terms: bar.update(step, total, loss_line(terms)),
                                      stop=lambda: bool(received))
     finally:

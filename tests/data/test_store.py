@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -14,6 +15,7 @@ import numpy as np
 import pytest
 
 from dynafold.data.store import (
+    content_digest,
     load_manifest,
     read_system,
     reconcile_manifest,
@@ -42,6 +44,27 @@ def test_system_round_trip(nmr, tmp_path) -> None:
     assert back.ensemble.method == "nmr" and back.meta["source"] == "nmr"
     for key, value in targets.items():
         assert np.array_equal(back.targets[key], value)
+
+
+def test_content_digest_follows_the_arrays_not_the_file(nmr, tmp_path) -> None:
+    from dynafold.errors import TruncatedFileError
+
+    targets = residue_targets(nmr)
+    first = write_system(tmp_path / "a", nmr, targets, {"name": "1l2y", "source": "/here/1l2y.pdb"})
+    again = write_system(tmp_path / "b", nmr, targets, {"name": "1l2y", "source": "/there/1l2y.pdb"})
+    paths = [tmp_path / d / e["file"] for d, e in (("a", first), ("b", again))]
+    assert paths[0].read_bytes() != paths[1].read_bytes()  # the provenance differs
+    assert content_digest(paths[0]) == content_digest(paths[1])
+    coords = nmr.coords.copy()
+    coords[3, 5, 0] += 0.01
+    moved = dataclasses.replace(nmr, coords=coords)
+    write_system(tmp_path / "c", moved, targets, {"name": "1l2y", "source": "/here/1l2y.pdb"})
+    assert content_digest(tmp_path / "c" / "1l2y.npz") != content_digest(paths[0])
+    (tmp_path / "cut.npz").write_bytes(paths[0].read_bytes()[:500])
+    with pytest.raises(TruncatedFileError):
+        content_digest(tmp_path / "cut.npz")
+    with pytest.raises(TruncatedFileError):
+        read_system(tmp_path / "cut.npz")
 
 
 def _add(args: tuple[str, int]) -> None:

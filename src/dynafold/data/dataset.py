@@ -74,6 +74,10 @@ class EnsembleDataset(Dataset):
     def names(self) -> list[str]:
         return [e["name"] for e in self.entries]
 
+    def path(self, index: int) -> Path:
+        """The store file of system ``index``."""
+        return self.store / self.entries[index]["file"]
+
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
 
@@ -82,7 +86,7 @@ class EnsembleDataset(Dataset):
 
     def get(self, index: int, rng: np.random.Generator) -> dict[str, torch.Tensor]:
         """Item ``index`` with all randomness (conformer, crop) drawn from ``rng``."""
-        stored = read_system(self.store / self.entries[index]["file"])
+        stored = read_system(self.path(index))
         ens = stored.ensemble
         if self.ligands and stored.ligands is not None:
             ens = join_atoms(ens, stored.ligands)

@@ -45,8 +45,6 @@ from dynafold.io.atomic import atomic_path
 MANIFEST = "manifest.json"
 SYSTEM_SUFFIX = ".npz"
 _TARGET_FIELDS = ("rmsf_A", "rmsf_mask", "bfactor_A2", "bfactor_mask")
-# what np.load raises on a truncated or foreign file (a cut zip: BadZipFile), or a file missing an array
-_UNREADABLE = (OSError, ValueError, KeyError, zipfile.BadZipFile)
 
 
 @dataclass
@@ -102,22 +100,29 @@ def write_system(store: str | os.PathLike, ensemble: Ensemble, targets: dict[str
     return entry
 
 
-def read_system(path: str | os.PathLike) -> StoredSystem:
-    """Read a system file written by :func:`write_system`."""
-    path = Path(path)
+@contextlib.contextmanager
+def _opened(path: str | os.PathLike) -> Iterator:
+    """The arrays of a system file; a truncated or foreign file (a cut zip raises BadZipFile) or a
+    missing array, also while the caller reads, is a TruncatedFileError naming the file."""
     try:
         with np.load(path, allow_pickle=False) as z:
-            meta = json.loads(str(z["meta"]))
-            topology = Topology(**{f: z[f] for f in TOPOLOGY_FIELDS})
-            ensemble = Ensemble(
-                topology=topology, coords=z["coords"], method=meta["method"],
-                bfactors=z["bfactors"] if "bfactors" in z.files else None, mask=z["mask"],
-                name=meta["name"], notes=list(meta.get("notes", [])),
-            )
-            targets = {k: z[k] for k in _TARGET_FIELDS}
-            ligands = _read_ligands(z, meta) if "ligand_coords" in z.files else None
-    except _UNREADABLE as err:
+            yield z
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as err:
         raise TruncatedFileError(f"cannot read store file: {err}", path) from err
+
+
+def read_system(path: str | os.PathLike) -> StoredSystem:
+    """Read a system file written by :func:`write_system`."""
+    with _opened(path) as z:
+        meta = json.loads(str(z["meta"]))
+        topology = Topology(**{f: z[f] for f in TOPOLOGY_FIELDS})
+        ensemble = Ensemble(
+            topology=topology, coords=z["coords"], method=meta["method"],
+            bfactors=z["bfactors"] if "bfactors" in z.files else None, mask=z["mask"],
+            name=meta["name"], notes=list(meta.get("notes", [])),
+        )
+        targets = {k: z[k] for k in _TARGET_FIELDS}
+        ligands = _read_ligands(z, meta) if "ligand_coords" in z.files else None
     return StoredSystem(ensemble=ensemble, targets=targets, meta=meta, ligands=ligands)
 
 
@@ -128,14 +133,11 @@ def content_digest(path: str | os.PathLike) -> str:
     paths in ``meta`` differ then), so two training runs can tell whether they saw the same data.
     """
     digest = hashlib.sha256()
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            for key in sorted(k for k in z.files if k != "meta"):
-                a = np.ascontiguousarray(z[key])
-                digest.update(f"{key}:{a.dtype.str}:{a.shape};".encode())
-                digest.update(a.tobytes())
-    except _UNREADABLE as err:
-        raise TruncatedFileError(f"cannot read store file: {err}", path) from err
+    with _opened(path) as z:
+        for key in sorted(k for k in z.files if k != "meta"):
+            a = np.ascontiguousarray(z[key])
+            digest.update(f"{key}:{a.dtype.str}:{a.shape};".encode())
+            digest.update(a.tobytes())
     return digest.hexdigest()
 
 
@@ -194,11 +196,8 @@ def _read_ligands(z, meta: dict) -> Ensemble:
 
 def read_meta(path: str | os.PathLike) -> dict:
     """Only the ``meta`` record of a system file."""
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            return json.loads(str(z["meta"]))
-    except _UNREADABLE as err:
-        raise TruncatedFileError(f"cannot read store file: {err}", path) from err
+    with _opened(path) as z:
+        return json.loads(str(z["meta"]))
 
 
 def load_manifest(store: str | os.PathLike) -> dict:

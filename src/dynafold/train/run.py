@@ -87,7 +87,7 @@ def train(store: str | os.PathLike, preset_name: str, out: str | os.PathLike, *,
                if val_systems else None)
     run_config = {"preset": preset_name, "model": model_cfg.to_dict(), "train": train_cfg.to_dict(),
                   "val_systems": list(val_systems), "train_systems": train_names, "store": str(store),
-                  "train_data": {e["name"]: content_digest(Path(store) / e["file"]) for e in train_set.entries}}
+                  "train_data": {n: content_digest(train_set.path(i)) for i, n in enumerate(train_set.names)}}
 
     torch.manual_seed(seed)
     module = DynafoldTraining(model_cfg, train_cfg, train_set, seed, start_step=start, resume=state)

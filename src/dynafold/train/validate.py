@@ -38,7 +38,7 @@ def validate(model: DynafoldModel, dataset: EnsembleDataset, cfg: TrainConfig, s
         b_true.append(batch["bfactor_target"][0][mask].cpu().numpy())
         if cfg.val_samples < 2:
             continue
-        ref = read_system(dataset.store / dataset.entries[index]["file"]).ensemble
+        ref = read_system(dataset.path(index)).ensemble
         if ref.n_conformers < 2:
             continue
         g = torch.Generator().manual_seed(seed + index)

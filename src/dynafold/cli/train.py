@@ -47,10 +47,13 @@ def loss_line(terms: dict[str, float]) -> str:
 @click.option("--crop-mode", type=click.Choice(CROP_MODES), default=None,
               help="Crops of consecutive residues, or of the residues nearest a random one "
                    "(default: the preset's).")
+@click.option("--single-conformer-from", type=click.IntRange(min=0), default=None,
+              help="Step from which one-conformer (X-ray) systems join the diffusion terms "
+                   "(default: the preset's).")
 def train(store: str, preset: str, out: str, max_steps: int | None, resume: bool, devices: str, num_nodes: int,
           strategy: str, accelerator: str, seed: int, val_systems: str, systems_file: str | None,
           template_frames: int | None, lr_decay_from: int | None, crop_size: int | None,
-          crop_mode: str | None) -> None:
+          crop_mode: str | None, single_conformer_from: int | None) -> None:
     """Train an ensemble model on a prepared store.
 
     Ctrl-C (SIGINT) or SIGTERM ends the run after the current step with a
@@ -90,6 +93,7 @@ def train(store: str, preset: str, out: str, max_steps: int | None, resume: bool
                                      val_systems=[s for s in val_systems.split(",") if s],
                                      train_systems=train_systems, template_frames=template_frames,
                                      lr_decay_from=lr_decay_from, crop_size=crop_size, crop_mode=crop_mode,
+                                     single_conformer_from_step=single_conformer_from,
                                      progress=lambda step, total, terms: bar.update(step, total, loss_line(terms)),
                                      stop=lambda: bool(received))
     finally:

@@ -71,10 +71,10 @@ def sample_one(job: tuple[str, str, str, str, int, int, int, dict]) -> str:
             f"{pred.relax_shift_A.mean():.2f} | {pred.timings_s['sampling']:.0f} |")
 
 
-def bfactor_rows(checkpoint: str, store: Path, names: list[str]) -> list[str]:
-    """Pearson r with the deposited C-alpha B-factors of X-ray systems: the B-factor head, then the
-    ANM and GNM fluctuations and the inverse weighted contact number of the same structure, then the
-    head within each chain (copies in one crystal can differ in mean B, which no predictor sees)."""
+def bfactor_scores(checkpoint: str, store: Path, names: list[str]) -> list[tuple[str, int, list[float], list[float]]]:
+    """Pearson r with the deposited C-alpha B-factors of X-ray systems, as (name, residues, [the B-factor
+    head, ANM and GNM fluctuations, the inverse weighted contact number of the same structure], [the head
+    within each chain]): copies in one crystal can differ in mean B, which no predictor sees."""
     from dynafold.data.features import featurize
     from dynafold.data.store import load_manifest, read_system
     from dynafold.enm import raw_msf, weighted_contact_number
@@ -82,7 +82,7 @@ def bfactor_rows(checkpoint: str, store: Path, names: list[str]) -> list[str]:
 
     model, _ = load_model(checkpoint)
     files = {e["name"]: e["file"] for e in load_manifest(store)["systems"]}
-    rows = []
+    scores = []
     for name in names:
         ens = read_system(store / files[name]).ensemble.protein()
         feats = featurize(ens, method="xray")
@@ -96,8 +96,16 @@ def bfactor_rows(checkpoint: str, store: Path, names: list[str]) -> list[str]:
         chains = ens.topology.chain_ids[ca]
         per_chain = [float(np.corrcoef(head[chains == c], deposited[chains == c])[0, 1])
                      for c in dict.fromkeys(chains.tolist())]
+        scores.append((name, len(head), r, per_chain))
+    return scores
+
+
+def bfactor_rows(checkpoint: str, store: Path, names: list[str]) -> list[str]:
+    """Table rows of ``bfactor_scores``: system, residues, head, ANM, GNM, 1 / WCN, head within each chain."""
+    rows = []
+    for name, n, r, per_chain in bfactor_scores(checkpoint, store, names):
         within = ", ".join(f"{v:.2f}" for v in per_chain) if len(per_chain) > 1 else "-"
-        rows.append(f"| {name} | {len(head)} | " + " | ".join(f"{v:.2f}" for v in r) + f" | {within} |")
+        rows.append(f"| {name} | {n} | " + " | ".join(f"{v:.2f}" for v in r) + f" | {within} |")
     return rows
 
 

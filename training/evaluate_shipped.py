@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import csv
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -71,32 +72,62 @@ def sample_one(job: tuple[str, str, str, str, int, int, int, dict]) -> str:
             f"{pred.relax_shift_A.mean():.2f} | {pred.timings_s['sampling']:.0f} |")
 
 
+def xray_names(split: Path) -> list[str]:
+    """The X-ray systems of a split file (name,kind,reason)."""
+    return [r["name"] for r in split_rows(split) if r["kind"] == "xray"]
+
+
+@dataclass
+class XrayStructure:
+    """A stored X-ray system read and featurized once, for scoring B-factor heads and baselines."""
+
+    name: str
+    feats: dict  # featurize(..., method="xray")
+    residue: np.ndarray  # (C,) residue of each C-alpha
+    chains: np.ndarray  # (C,) chain of each C-alpha
+    xyz: np.ndarray  # (C, 3) C-alpha coordinates, Angstrom
+    deposited: np.ndarray  # (C,) deposited C-alpha B-factors
+
+
+def xray_structures(store: Path, names: list[str]) -> list[XrayStructure]:
+    """The named X-ray systems of a store."""
+    from dynafold.data.features import featurize
+    from dynafold.data.store import load_manifest, read_system
+
+    files = {e["name"]: e["file"] for e in load_manifest(store)["systems"]}
+    out = []
+    for name in names:
+        ens = read_system(store / files[name]).ensemble.protein()
+        ca = ens.topology.atom_names == "CA"
+        out.append(XrayStructure(name, featurize(ens, method="xray"), ens.topology.residue_index()[ca],
+                                 ens.topology.chain_ids[ca], ens.coords[0, ca], ens.bfactors[0, ca]))
+    return out
+
+
+def head_r(model, s: XrayStructure) -> tuple[float, list[float]]:
+    """Pearson r of a model's B-factor head with the deposited C-alpha B-factors: whole, and within each chain
+    (copies in one crystal can differ in mean B, which no predictor sees)."""
+    pred = model.predict_bfactor({k: v[None] for k, v in s.feats.items()})[0].numpy()
+    head = pred[s.residue]
+    per_chain = [float(np.corrcoef(head[s.chains == c], s.deposited[s.chains == c])[0, 1])
+                 for c in dict.fromkeys(s.chains.tolist())]
+    return float(np.corrcoef(head, s.deposited)[0, 1]), per_chain
+
+
 def bfactor_scores(checkpoint: str, store: Path, names: list[str]) -> list[tuple[str, int, list[float], list[float]]]:
     """Pearson r with the deposited C-alpha B-factors of X-ray systems, as (name, residues, [the B-factor
     head, ANM and GNM fluctuations, the inverse weighted contact number of the same structure], [the head
-    within each chain]): copies in one crystal can differ in mean B, which no predictor sees."""
-    from dynafold.data.features import featurize
-    from dynafold.data.store import load_manifest, read_system
+    within each chain])."""
     from dynafold.enm import raw_msf, weighted_contact_number
     from dynafold.model import load_model
 
     model, _ = load_model(checkpoint)
-    files = {e["name"]: e["file"] for e in load_manifest(store)["systems"]}
     scores = []
-    for name in names:
-        ens = read_system(store / files[name]).ensemble.protein()
-        feats = featurize(ens, method="xray")
-        pred = model.predict_bfactor({k: v[None] for k, v in feats.items()})[0].numpy()
-        ca = ens.topology.atom_names == "CA"
-        deposited = ens.bfactors[0, ca]
-        head = pred[ens.topology.residue_index()[ca]]
-        x = ens.coords[0, ca]
-        r = [float(np.corrcoef(p, deposited)[0, 1])
-             for p in (head, raw_msf(x, "anm"), raw_msf(x, "gnm"), 1.0 / weighted_contact_number(x))]
-        chains = ens.topology.chain_ids[ca]
-        per_chain = [float(np.corrcoef(head[chains == c], deposited[chains == c])[0, 1])
-                     for c in dict.fromkeys(chains.tolist())]
-        scores.append((name, len(head), r, per_chain))
+    for s in xray_structures(store, names):
+        head, per_chain = head_r(model, s)
+        baselines = (raw_msf(s.xyz, "anm"), raw_msf(s.xyz, "gnm"), 1.0 / weighted_contact_number(s.xyz))
+        scores.append((s.name, len(s.residue), [head] + [float(np.corrcoef(p, s.deposited)[0, 1]) for p in baselines],
+                       per_chain))
     return scores
 
 
@@ -152,7 +183,6 @@ def main() -> None:
     from dynafold.bench import benchmark
     from dynafold.bench.targets import make_targets_from, read_targets
 
-    rows = split_rows(args.split)
     csv_path = args.out / "targets.csv"
     if not csv_path.exists():
         make_targets_from("store", args.store, csv_path, args.split)
@@ -180,7 +210,7 @@ def main() -> None:
     print("\n## B-factor head on held-out X-ray structures\n")
     print("| system | residues | head | ANM | GNM | 1 / WCN | head within each chain |")
     print("|---|---|---|---|---|---|---|")
-    print("\n".join(bfactor_rows(args.checkpoint, args.store, [r["name"] for r in rows if r["kind"] == "xray"])))
+    print("\n".join(bfactor_rows(args.checkpoint, args.store, xray_names(args.split))))
 
 
 if __name__ == "__main__":

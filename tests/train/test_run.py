@@ -246,3 +246,11 @@ def test_run_config_records_the_training_data(nmr_store, tmp_path):
     train(nmr_store, "tiny", tmp_path / "run", max_steps=1, accelerator="cpu", val_systems=names[:1])
     config = json.loads((tmp_path / "run" / "config.json").read_text())
     assert config["train_data"] == {n: content_digest(system_path(nmr_store, n)) for n in names[1:]}
+
+
+def test_step_checkpoints_lists_the_saved_weights_in_step_order(nmr_store, tmp_path):
+    from dynafold.train.state import step_checkpoint, step_checkpoints
+
+    train(nmr_store, "tiny", tmp_path, max_steps=6, accelerator="cpu")  # tiny saves every 5 steps and the last
+    assert step_checkpoints(tmp_path) == {5: step_checkpoint(tmp_path, 5), 6: step_checkpoint(tmp_path, 6)}
+    assert all(p.is_file() for p in step_checkpoints(tmp_path).values())

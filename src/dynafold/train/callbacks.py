@@ -12,7 +12,7 @@ import lightning as L
 
 from dynafold.data.dataset import EnsembleDataset
 from dynafold.model.checkpoint import save_checkpoint
-from dynafold.train.state import save_state
+from dynafold.train.state import save_state, step_checkpoint
 from dynafold.train.validate import validate
 
 METRICS_LOG = "metrics.jsonl"
@@ -86,7 +86,7 @@ class RunRecorder(L.Callback):
     def checkpoint(self, trainer: L.Trainer, pl_module, step: int) -> None:
         model, ema = pl_module.model, pl_module.ema
         weights = ema.state_dict(model)
-        save_checkpoint(self.run_dir / f"step_{step:07d}.safetensors", model, weights, self.run_config)
+        save_checkpoint(step_checkpoint(self.run_dir, step), model, weights, self.run_config)
         save_checkpoint(self.run_dir / MODEL_NAME, model, weights, self.run_config)
         save_state(self.run_dir, step, model, ema.shadow, trainer.optimizers[0],
                    trainer.lr_scheduler_configs[0].scheduler, {"seed": pl_module.seed, **self.run_config})

@@ -14,6 +14,17 @@ from dynafold.io.atomic import atomic_path
 STATE_JSON = "state.json"
 
 
+def step_checkpoint(run_dir: str | os.PathLike, step: int) -> Path:
+    """The EMA weights a run saved at optimisation ``step``."""
+    return Path(run_dir) / f"step_{step:07d}.safetensors"
+
+
+def step_checkpoints(run_dir: str | os.PathLike) -> dict[int, Path]:
+    """Every step's saved EMA weights of a run, {step: file}, in step order."""
+    found = {int(p.stem.removeprefix("step_")): p for p in Path(run_dir).glob("step_*.safetensors")}
+    return dict(sorted(found.items()))
+
+
 def save_state(run_dir: str | os.PathLike, step: int, model: torch.nn.Module, ema_shadow: dict[str, torch.Tensor],
                optimizer: torch.optim.Optimizer, scheduler: torch.optim.lr_scheduler.LRScheduler,
                extra: dict) -> Path:

@@ -226,17 +226,20 @@ def test_cli_template_frames_reach_the_run_config(nmr_store, tmp_path):
     assert json.loads((out / "config.json").read_text())["train"]["template_frames"] == 4
 
 
-def test_cli_crop_and_single_conformer_step_reach_the_run_config(nmr_store, tmp_path):
+def test_cli_crop_single_conformer_step_and_weight_decay_reach_the_run_config(nmr_store, tmp_path):
     from dynafold.cli import main
     from dynafold.train.config import TRAIN_PRESETS
 
     tiny = TRAIN_PRESETS["tiny"]
     assert tiny.crop_size != 16 and tiny.crop_mode != "spatial" and tiny.single_conformer_from_step != 7
+    assert tiny.weight_decay != 0.05
     out = tmp_path / "crop"
     main(["train", "--data", str(nmr_store), "--preset", "tiny", "--out", str(out), "--max-steps", "2",
-          "--accelerator", "cpu", "--crop-size", "16", "--crop-mode", "spatial", "--single-conformer-from", "7"])
+          "--accelerator", "cpu", "--crop-size", "16", "--crop-mode", "spatial", "--single-conformer-from", "7",
+          "--weight-decay", "0.05"])
     train = json.loads((out / "config.json").read_text())["train"]
     assert (train["crop_size"], train["crop_mode"], train["single_conformer_from_step"]) == (16, "spatial", 7)
+    assert train["weight_decay"] == 0.05
 
 
 def test_run_config_records_the_training_data(nmr_store, tmp_path):

@@ -50,10 +50,12 @@ def loss_line(terms: dict[str, float]) -> str:
 @click.option("--single-conformer-from", type=click.IntRange(min=0), default=None,
               help="Step from which one-conformer (X-ray) systems join the diffusion terms "
                    "(default: the preset's).")
+@click.option("--weight-decay", type=click.FloatRange(min=0.0), default=None,
+              help="AdamW's decoupled weight decay (default: the preset's).")
 def train(store: str, preset: str, out: str, max_steps: int | None, resume: bool, devices: str, num_nodes: int,
           strategy: str, accelerator: str, seed: int, val_systems: str, systems_file: str | None,
           template_frames: int | None, lr_decay_from: int | None, crop_size: int | None,
-          crop_mode: str | None, single_conformer_from: int | None) -> None:
+          crop_mode: str | None, single_conformer_from: int | None, weight_decay: float | None) -> None:
     """Train an ensemble model on a prepared store.
 
     Ctrl-C (SIGINT) or SIGTERM ends the run after the current step with a
@@ -94,6 +96,7 @@ def train(store: str, preset: str, out: str, max_steps: int | None, resume: bool
                                      train_systems=train_systems, template_frames=template_frames,
                                      lr_decay_from=lr_decay_from, crop_size=crop_size, crop_mode=crop_mode,
                                      single_conformer_from_step=single_conformer_from,
+                                     weight_decay=weight_decay,
                                      progress=lambda step, total, terms: bar.update(step, total, loss_line(terms)),
                                      stop=lambda: bool(received))
     finally:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,15 +141,13 @@ def bfactor_rows(checkpoint: str, store: Path, names: list[str]) -> list[str]:
     return rows
 
 
-def per_target_rows(results_json: Path, csv_path: Path) -> list[str]:
-    """Per target and generator: RMSF r, mean RMSF over the reference's, diversity (and the reference's)."""
-    import json
-
+def per_target_rows(per_target: dict, csv_path: Path) -> list[str]:
+    """Per target and generator (``per_target`` of the report's results.json): RMSF r, mean RMSF over the
+    reference's, diversity (and the reference's)."""
     from dynafold.bench.targets import load_reference, read_targets
     from dynafold.metrics.ensemble import lddt_diversity
     from dynafold.metrics.lddt import lddt_matrix
 
-    per_target = json.loads(results_json.read_text())["per_target"]
     rows = []
     for target in read_targets(csv_path):
         ref = load_reference(target).protein().ca()
@@ -165,14 +164,12 @@ def per_target_rows(results_json: Path, csv_path: Path) -> list[str]:
     return rows
 
 
-def width_rows(results_json: Path) -> list[str]:
-    """Per generator: global RMSF r as measured, with each target's mean width set to GNM's, and to the
-    reference's (the pattern kept): how much of the global r is lost to the width per target."""
-    import json
-
+def width_rows(per_target: dict) -> list[str]:
+    """Per generator (``per_target`` of the report's results.json): global RMSF r as measured, with each
+    target's mean width set to GNM's, and to the reference's (the pattern kept): how much of the global r
+    is lost to the width per target."""
     from dynafold.metrics.correlation import pearson
 
-    per_target = json.loads(results_json.read_text())["per_target"]
     gnm = per_target["gnm"]
     rows = []
     for label, metrics in per_target.items():
@@ -222,11 +219,12 @@ def main() -> None:
     print("## per target (C-alpha)\n")
     print("| target | generator | RMSF r | mean RMSF pred / ref (A) | diversity pred / ref | precision |")
     print("|---|---|---|---|---|---|")
-    print("\n".join(per_target_rows(args.out / "report_ca" / "results.json", csv_path)))
+    per_target = json.loads((args.out / "report_ca" / "results.json").read_text())["per_target"]
+    print("\n".join(per_target_rows(per_target, csv_path)))
     print("\n## global RMSF r and the width per target (C-alpha)\n")
     print("| generator | as sampled | each target's mean width set to GNM's | to the reference's |")
     print("|---|---|---|---|")
-    print("\n".join(width_rows(args.out / "report_ca" / "results.json")))
+    print("\n".join(width_rows(per_target)))
     print(f"\n## geometry ({args.samples} samples, {args.steps} steps)\n")
     print("| target | method | mean RMSF (A) | CA breaks > 4.2 A (% links) | clashing pairs / sample | "
           "bonds within 0.2 A of ideal (%) | passing | RMS shift by the restraints (A) | sampling s |")

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,19 +12,15 @@ import pytest
 from dynafold.data.prepare import prepare_store
 from dynafold.data.sources import SourceOptions
 from dynafold.data.store import read_system
+from training_scripts import training_script
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-CORPUS_SCRIPT = Path(__file__).resolve().parents[2] / "training" / "corpus.py"
 
 
 @pytest.fixture(scope="module")
 def corpus():
-    spec = importlib.util.spec_from_file_location("corpus_script", CORPUS_SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["corpus_script"] = module
-    spec.loader.exec_module(module)
-    yield module
-    del sys.modules["corpus_script"]
+    with training_script("corpus") as module:
+        yield module
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """Sampler settings against references outside the validation split: how they set the width of the ensembles.
 
 For each store system and setting (step scale, last noise level, share of the
-fresh noise drawn from the input's ANM, last noise level with fresh noise),
+fresh noise drawn from the input's ANM, last noise level with fresh noise, noise scale),
 samples conformers with ``--method md`` (and ``xray`` for the method order)
 and prints the mean C-alpha RMSF of the samples over the reference's, the
 per-residue RMSF Pearson r, the C-alpha lDDT precision and diversity and the
@@ -11,7 +11,8 @@ and the mean r. Run it on systems outside the validation split (training
 systems): the validation split stays untouched until the defaults are fixed.
 
 Usage: python training/sampler_sweep.py CHECKPOINT STORE SYSTEM[,SYSTEM...] [--scales 1.0,1.25,1.5]
-       [--final-sigmas 0.5,1.0] [--enm-noises 0,0.1] [--gamma-mins 1.0,0.1] [--samples 32] [--steps 100]
+       [--final-sigmas 0.5,1.0] [--enm-noises 0,0.1] [--gamma-mins 1.0,0.1] [--noise-scales 1.003,1.05]
+       [--samples 32] [--steps 100]
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ def main() -> None:
                         help="comma-separated shares of the fresh noise drawn from the ANM (default: the method's)")
     parser.add_argument("--gamma-mins", default="",
                         help="comma-separated last noise levels with fresh noise, Angstrom (default: the method's)")
+    parser.add_argument("--noise-scales", default="",
+                        help="comma-separated scales of the fresh noise (default: the sampler's)")
     parser.add_argument("--samples", type=int, default=32)
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--methods", default="md,xray")
@@ -55,21 +58,22 @@ def main() -> None:
 
     files = {e["name"]: e["file"] for e in load_manifest(args.store)["systems"]}
     settings = list(itertools.product(_floats(args.scales), _floats(args.final_sigmas), _floats(args.enm_noises),
-                                      _floats(args.gamma_mins)))
+                                      _floats(args.gamma_mins), _floats(args.noise_scales)))
     totals: dict[tuple, list[tuple[float, float, float, int]]] = defaultdict(list)
     print("| system | method | step scale | last sigma (A) | ANM share | churn to (A) | "
-          "mean RMSF sample / reference | RMSF r | precision | diversity (ref) | CA breaks (% links) | "
-          "bonds within 0.2 A (%) | passing |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "noise scale | mean RMSF sample / reference | RMSF r | precision | diversity (ref) | "
+          "CA breaks (% links) | bonds within 0.2 A (%) | passing |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name in args.systems.split(","):
         ref = read_system(args.store / files[name]).ensemble.protein()
         ref_rmsf = residue_rmsf(ref)
         template = ref.select_frames(slice(0, 1))
         for method in args.methods.split(","):
-            for scale, final, enm, gamma_min in settings:
+            for scale, final, enm, gamma_min, noise in settings:
                 pred = sample_ensemble(template, method=method, n_samples=args.samples, steps=args.steps,
                                        step_scale=scale, sigma_min=None if final is None else final / SIGMA_DATA,
-                                       enm_noise=enm, gamma_min=gamma_min, seed=0, checkpoint=args.checkpoint)
+                                       enm_noise=enm, gamma_min=gamma_min, noise_scale=noise, seed=0,
+                                       checkpoint=args.checkpoint)
                 ratio = float(pred.rmsf_A.mean() / ref_rmsf.mean())
                 r = float(np.corrcoef(pred.rmsf_A, ref_rmsf)[0, 1])
                 pred_ca, ref_ca = pred.ensemble.ca(), ref.ca()
@@ -77,15 +81,15 @@ def main() -> None:
                 precision = lddt_precision(lddt_matrix(pred_ca.coords, ref_ca.coords, res).global_)
                 div = [lddt_diversity(lddt_matrix(e.coords, e.coords, res).global_) for e in (pred_ca, ref_ca)]
                 if method == "md":
-                    totals[scale, final, enm, gamma_min].append((ratio, r, precision, int(pred.valid.sum())))
-                shown = ["default" if v is None else v for v in (scale, final, enm, gamma_min)]
+                    totals[scale, final, enm, gamma_min, noise].append((ratio, r, precision, int(pred.valid.sum())))
+                shown = ["default" if v is None else v for v in (scale, final, enm, gamma_min, noise)]
                 print(f"| {name} | {method} | {' | '.join(map(str, shown))} | {ratio:.2f} | {r:.2f} | "
                       f"{precision:.3f} | {div[0]:.3f} ({div[1]:.3f}) | {100 * pred.ca_break_fraction.mean():.2f} | "
                       f"{100 * pred.bond_ok_fraction.mean():.1f} | {int(pred.valid.sum())}/{args.samples} |",
                       flush=True)
-    print("\n| step scale | last sigma (A) | ANM share | churn to (A) | lowest precision | fewest passing | "
-          "mean abs log2 RMSF ratio | mean RMSF r |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("\n| step scale | last sigma (A) | ANM share | churn to (A) | noise scale | lowest precision | "
+          "fewest passing | mean abs log2 RMSF ratio | mean RMSF r |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for setting, rows in totals.items():
         ratio, r, precision, passing = (np.array(c) for c in zip(*rows))
         shown = ["default" if v is None else v for v in setting]

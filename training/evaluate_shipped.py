@@ -39,17 +39,20 @@ def split_rows(split: Path) -> list[dict[str, str]]:
 
 
 def add_md_setting_options(parser: argparse.ArgumentParser) -> None:
-    """Options that override the md sampler's step scale and ANM share (a candidate's own setting)."""
+    """Options that override the md sampler's step scale, ANM share and noise scale (a candidate's own setting)."""
     parser.add_argument("--md-step-scale", type=float, help="step scale of the md sampler (default: the method's)")
     parser.add_argument("--md-enm-noise", type=float,
                         help="share of the md sampler's fresh noise drawn from the ANM (default: the method's)")
+    parser.add_argument("--md-noise-scale", type=float, help="scale of the md sampler's fresh noise (default: the method's)")
 
 
 def md_setting(args: argparse.Namespace, method: str) -> dict[str, float]:
     """The ``sample_ensemble`` keywords of the md overrides given, for ``method`` (none unless md)."""
     if method != "md":
         return {}
-    return {k: v for k, v in (("step_scale", args.md_step_scale), ("enm_noise", args.md_enm_noise)) if v is not None}
+    overrides = (("step_scale", args.md_step_scale), ("enm_noise", args.md_enm_noise),
+                 ("noise_scale", args.md_noise_scale))
+    return {k: v for k, v in overrides if v is not None}
 
 
 def sample_one(job: tuple[str, str, str, str, int, int, int, dict]) -> str:

@@ -100,6 +100,9 @@ def test_thread_choice_and_override(tmp_path):
     # a job that just ended still lifts the 1-minute average; nothing running now: both cores are idle
     assert choose_threads(2, busy_cores(1.1, 0)) == 2 and choose_threads(2, busy_cores(1.1, 1)) == 1
     assert busy_cores(0.2, 5) == 0.2 and busy_cores(1.5, None) == 1.5
+    # a kernel thread that counts as running but uses no CPU (seen on virtual machines): the measured time decides
+    assert choose_threads(2, busy_cores(1.0, 1, 0)) == 2 and choose_threads(2, busy_cores(1.9, 2, 1)) == 1
+    assert busy_cores(0.2, None, 2) == 0.2
     now = running_elsewhere()
     assert now is None or now >= 0
     code = ("import sys; from dynafold.cli import main\n"
@@ -111,6 +114,34 @@ def test_thread_choice_and_override(tmp_path):
         proc = subprocess.run([sys.executable, "-c", code, *extra_args, "info", str(example_path())],
                               capture_output=True, text=True, env={**env, **extra_env})
         assert proc.stdout.strip().splitlines()[-1] == expected, proc.stderr
+
+
+def test_busy_share_and_measured_cores():
+    from dynafold.cli.threads import busy_share, cpu_times, measured_busy_cores
+
+    assert busy_share((10, 100), (60, 200)) == 0.5 and busy_share((10, 100), (10, 100)) is None
+    times = cpu_times()
+    assert times is None or 0 <= times[0] <= times[1]
+    cpus = os.cpu_count()
+    measured = measured_busy_cores(cpus, 0.02)
+    assert measured is None or 0 <= measured <= cpus
+
+
+def test_threads_follow_the_measured_cpu_time_where_the_load_claims_busy_cores(monkeypatch):
+    import torch
+
+    from dynafold.cli import threads
+
+    for name in ("MKL_NUM_THREADS", "OMP_WAIT_POLICY"):  # written by configure_threads; restored after the test
+        monkeypatch.setenv(name, os.environ.get(name, ""))
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: None)
+    monkeypatch.setattr(threads.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(threads.os, "getloadavg", lambda: (1.0, 1.0, 1.0))
+    monkeypatch.setattr(threads, "running_elsewhere", lambda: 1)
+    for measured, expected in ((0, 2), (1, 1), (None, 1)):
+        monkeypatch.setenv("OMP_NUM_THREADS", "")  # unset: the choice is the tool's
+        monkeypatch.setattr(threads, "measured_busy_cores", lambda cpus, seconds=0.1, m=measured: m)
+        assert threads.configure_threads(None) == expected
 
 
 def _posed_sdf(path, shift_A: float):

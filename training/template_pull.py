@@ -41,10 +41,10 @@ def main() -> None:
 
     import torch
 
-    from dynafold.data.features import featurize
+    from dynafold.data.features import featurize, token_atom14
     from dynafold.data.store import load_manifest, read_system
     from dynafold.model import load_model
-    from dynafold.model.align import weighted_rigid_align
+    from dynafold.model.dynafold import conformer_on_template
 
     torch.set_num_threads(1)
     model, _ = load_model(args.checkpoint)
@@ -61,15 +61,11 @@ def main() -> None:
             cond = model.denoiser.prepare(model.condition(batch))
         template = batch["template_coords"][..., :a, :]
         weights = (batch["atom_mask"][..., :a] & batch["token_mask"][..., None]).float()
-        _, r = weights.shape[:2]
+        r = weights.shape[1]
         has_ca = weights[0, :, ca] > 0
+        coords14 = torch.from_numpy(token_atom14(ens)[0][..., :a, :])  # every conformer, as featurize lays it out
         frames = np.unique(np.linspace(1, ens.n_conformers - 1, args.conformers).astype(int))
-        truths = []
-        for k in frames:
-            coords = featurize(ens, method=args.method, reference_index=int(k))["coords"][None, :, :a]
-            moved = weighted_rigid_align(coords.reshape(1, r * a, 3), template.reshape(1, r * a, 3),
-                                         weights.reshape(1, r * a)).view(1, r, a, 3)
-            truths.append(torch.where(weights[..., None] > 0, moved, template))
+        truths = [conformer_on_template(coords14[k][None], template, weights) for k in frames]
         tmpl_ca = template[0, has_ca, ca].numpy()
         departure = np.sqrt(np.mean([np.sum((t[0, has_ca, ca].numpy() - tmpl_ca) ** 2, -1).mean() for t in truths]))
         cells = []

@@ -17,6 +17,16 @@ from dynafold.model.trunk import Trunk
 COND_KEYS = ("res_type", "template_coords", "atom_mask", "token_mask", "ligand_mask", "ligand_features", "anm_noise")
 
 
+def conformer_on_template(coords: torch.Tensor, template: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """A conformer (B, R, A, 3) superposed onto the template (B, R, A, 3) over the atoms of nonzero
+    ``weights`` (B, R, A); the other slots take the template's coordinates (Angstrom): the denoiser's
+    training target."""
+    b, r, a = weights.shape
+    moved = weighted_rigid_align(coords.reshape(b, r * a, 3), template.reshape(b, r * a, 3),
+                                 weights.reshape(b, r * a)).view(b, r, a, 3)
+    return torch.where(weights[..., None] > 0, moved, template.to(moved.dtype))
+
+
 class DynafoldModel(nn.Module):
     """The whole network. Batches follow the data contract (dynafold.data.collate)."""
 
@@ -46,10 +56,7 @@ class DynafoldModel(nn.Module):
         a = self.cfg.atom_slots
         weights = (batch["atom_mask"][..., :a] & batch["token_mask"][..., None]).float()
         b, r = weights.shape[:2]
-        truth = weighted_rigid_align(batch["coords"][..., :a, :].reshape(b, r * a, 3),
-                                     batch["template_coords"][..., :a, :].reshape(b, r * a, 3),
-                                     weights.reshape(b, r * a)).view(b, r, a, 3)
-        truth = torch.where(weights[..., None] > 0, truth, batch["template_coords"][..., :a, :].to(truth.dtype))
+        truth = conformer_on_template(batch["coords"][..., :a, :], batch["template_coords"][..., :a, :], weights)
         truth = truth[:, None].expand(b, multiplicity, r, a, 3)
         sigma = training_noise((b, multiplicity), self.cfg.sigma_data, generator, p_mean, p_std).to(truth.device)
         eps = torch.randn(truth.shape, generator=generator).to(truth.device)

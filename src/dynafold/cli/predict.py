@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,21 +16,20 @@ from dynafold.const import (
     SAMPLING_STEPS,
 )
 
+if TYPE_CHECKING:
+    from dynafold.predict.pipeline import Prediction
+
 METHODS_EPILOG = "\b\nMethods (--method asks the model for the ensemble style of one):\n" + "\n".join(
     f"  {name:6s} {text}{' (default)' if name == DEFAULT_METHOD else ''}"
     for name, text in METHOD_DESCRIPTIONS.items())
 
 
+def device_label(pred: Prediction) -> str:
+    """The device as the summary line names it; on the CPU with the threads sampling ran on."""
+    if pred.device != "cpu":
+        return pred.device
+    return f"cpu, {pred.workers} thread{'' if pred.workers == 1 else 's'}"
 
-def device_label(device: str) -> str:
-    """The device as the summary line names it; on the CPU with the threads sampling ran on
-    (one worker per thread)."""
-    if device != "cpu":
-        return device
-    import torch
-
-    threads = torch.get_num_threads()
-    return f"cpu, {threads} thread{'' if threads == 1 else 's'}"
 
 @click.command(epilog=METHODS_EPILOG)
 @click.argument("input_path", metavar="[INPUT]", required=False, type=click.Path(dir_okay=False))
@@ -100,7 +100,7 @@ def predict(input_path: str | None, method: str, samples: int, steps: int, step_
                                noise_scale=noise_scale, enm_noise=enm_noise, relax=not no_relax,
                                progress=progress.update)
     paths = write_outputs(pred, out_dir, structure.name, str(path), fmt=fmt, plot=not no_plot)
-    console.print(f"device: {device_label(pred.device)}; {pred.ensemble.n_residues} residues, {samples} samples x {steps} steps "
+    console.print(f"device: {device_label(pred)}; {pred.ensemble.n_residues} residues, {samples} samples x {steps} steps "
                   f"in {pred.timings_s['total']:.1f} s; {int(pred.valid.sum())} of {len(pred.valid)} samples "
                   "pass the geometry check", highlight=False, markup=False)
     for warning in pred.warnings:

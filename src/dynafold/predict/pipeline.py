@@ -57,6 +57,7 @@ class Prediction:
     noise_scale: float
     enm_noise: float
     device: str
+    workers: int  # sampling threads side by side (1 off the CPU)
     model_version: str
     timings_s: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -307,7 +308,7 @@ def sample_ensemble(structure: Ensemble, *, method: str = DEFAULT_METHOD, n_samp
         ca_break_fraction=breaks[order], clashes=clashes[order], bond_ok_fraction=bonds_ok[order],
         relaxed=relax, relax_shift_A=shifts[order],
         method=method, seed=seed, steps=sampler.steps, step_scale=sampler.step_scale,
-        noise_scale=sampler.noise_scale, enm_noise=sampler.enm_noise, device=device,
+        noise_scale=sampler.noise_scale, enm_noise=sampler.enm_noise, device=device, workers=workers,
         model_version=model_version(checkpoint, checkpoint_sha256),
         timings_s={"setup": t1 - t0, "sampling": t2 - t1, "relax_in_batches": relax_s,
                    "total": time.perf_counter() - t0},
